@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hastor: a high-availability storage pair.
+ *
+ * This file only orders the start and stop of the subsystems; each lives
+ * in a file of its own.  The netlink family comes up last and goes down
+ * first, so no request ever reaches a half-initialised module.
+ */
+#include <linux/module.h>
+
+#include "hastor.h"
+#include "netlink.h"
+
+static int __init hastor_init(void)
+{
+	int err;
+
+	err = hastor_genl_init();
+	if (err)
+		return err;
+	pr_info("hastor: version %s loaded\n", HASTOR_VERSION);
+	return 0;
+}
+
+static void __exit hastor_exit(void)
+{
+	hastor_genl_exit();
+	pr_info("hastor: unloaded\n");
+}
+
+module_init(hastor_init);
+module_exit(hastor_exit);
+
+MODULE_DESCRIPTION("hastor high-availability storage pair");
+MODULE_AUTHOR("hastor developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(HASTOR_VERSION);
+MODULE_ALIAS_GENL_FAMILY(HASTOR_GENL_NAME);
