@@ -7,6 +7,7 @@
  * first, so no request ever reaches a half-initialised module.
  */
 #include <linux/module.h>
+#include <net/genetlink.h>
 
 #include "hastor.h"
 #include "netlink.h"

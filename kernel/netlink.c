@@ -55,7 +55,9 @@ enum hastor_mcgrp {
 };
 
 static const struct genl_multicast_group hastor_mcgrps[] = {
-	[HASTOR_MCGRP_EVENTS_ID] = { .name = HASTOR_MCGRP_EVENTS },
+	/* Events name nodes and disks: not for unprivileged listeners. */
+	[HASTOR_MCGRP_EVENTS_ID] = { .name = HASTOR_MCGRP_EVENTS,
+				     .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static int hastor_put_module(struct sk_buff *skb)
@@ -164,8 +166,10 @@ static int hastor_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 	bool changed;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, HASTOR_A_NODE))
+	if (GENL_REQ_ATTR_CHECK(info, HASTOR_A_NODE)) {
+		GENL_SET_ERR_MSG(info, "node attributes (HASTOR_A_NODE) missing");
 		return -EINVAL;
+	}
 	/* The core validated the nest against its policy already. */
 	err = nla_parse_nested(tb, HASTOR_A_NODE_MAX,
 			       info->attrs[HASTOR_A_NODE],

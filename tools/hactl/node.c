@@ -315,10 +315,12 @@ static bool name_ok(const char *name)
 {
 	size_t len = strlen(name);
 
+	/* "." and ".." are refused by the kernel: they read as paths. */
 	return len >= 1 && len <= HASTOR_NAME_MAX &&
 	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			    "abcdefghijklmnopqrstuvwxyz"
-			    "0123456789._-") == len;
+			    "0123456789._-") == len &&
+	       strcmp(name, ".") && strcmp(name, "..");
 }
 
 static int cmd_set(struct hactl *ctx, int argc, char **argv)
@@ -363,7 +365,7 @@ static int cmd_set(struct hactl *ctx, int argc, char **argv)
 			break;
 		case 'n':
 			if (check && !name_ok(optarg))
-				return hactl_usage_error(ctx, "--name: must be 1..%u characters of A-Z a-z 0-9 . _ -",
+				return hactl_usage_error(ctx, "--name: must be 1..%u characters of A-Z a-z 0-9 . _ -, not . or ..",
 							 HASTOR_NAME_MAX);
 			name = optarg;
 			break;

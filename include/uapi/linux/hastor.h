@@ -3,9 +3,12 @@
  * hastor: generic-netlink interface between hastor.ko and hactl.
  *
  * Family "hastor", version HASTOR_GENL_VERSION, multicast group "events".
- * Every command needs CAP_NET_ADMIN.  Attributes are validated strictly:
- * an attribute the policy of a command does not name is rejected, and so
- * is a value out of its documented range; the extended ack says which.
+ * Every command, and joining "events", needs CAP_NET_ADMIN: the family
+ * steers shared storage and names its nodes.  Attributes are validated
+ * strictly: an attribute the policy of a command does not name is
+ * rejected, and so is a value out of its documented range or a nest
+ * without NLA_F_NESTED; the extended ack says which.  Strings are
+ * NUL-terminated.
  *
  * Top-level attributes are objects; each object is a nest with its own
  * attribute space, so that later objects (pools, volumes, links) do not
@@ -29,7 +32,8 @@
  *               HASTOR_A_NODE_ID               u32, 1..HASTOR_NODE_ID_MAX
  *               HASTOR_A_NODE_CLUSTER_ID       u32, >= 1
  *               HASTOR_A_NODE_NAME             string, 1..HASTOR_NAME_MAX
- *                                              chars of [A-Za-z0-9._-]
+ *                                              chars of [A-Za-z0-9._-],
+ *                                              not "." or ".."
  *             The first request on an unconfigured node must carry both
  *             ID and CLUSTER_ID; later ones may carry any non-empty subset.
  *             Either all given values are applied or none.
@@ -37,7 +41,7 @@
  *   event:    HASTOR_CMD_NODE_NTF to group "events" when anything changed
  *
  * HASTOR_CMD_NODE_NTF (event only)
- *   payload:  HASTOR_A_NODE as in the NODE_GET reply
+ *   payload:  as the NODE_GET reply (HASTOR_A_MODULE, HASTOR_A_NODE)
  */
 #ifndef _UAPI_LINUX_HASTOR_H
 #define _UAPI_LINUX_HASTOR_H
