@@ -60,7 +60,9 @@ demo: all
 	$(TOP)/tests/run --demo
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	find kernel \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \
+		-name '*.mod.c' -o -name '.*.cmd' \) -delete
+	rm -f Module.symvers modules.order kernel/modules.order
 	-$(MAKE) -C tools/hactl clean
 	-$(MAKE) -C tests/tools clean
 	rm -rf build

@@ -11,7 +11,7 @@ LUN = "/dev/shared/lun1"
 def write_block(vm, dev, offset, pattern):
     """Direct 4 KiB write of a repeated pattern at block `offset`."""
     return vm.run("head -c 4096 /dev/zero | tr '\\000' '%s' | "
-                  "dd of=%s bs=4096 seek=%d count=1 oflag=direct "
+                  "/usr/bin/dd of=%s bs=4096 seek=%d count=1 oflag=direct "
                   "conv=notrunc status=none" % (pattern, dev, offset),
                   check=False)
 
@@ -28,7 +28,7 @@ def expect_conflict(vm, offset, pattern):
 
 
 def read_block_sum(vm, dev, offset):
-    return vm.out("dd if=%s bs=4096 skip=%d count=1 iflag=direct "
+    return vm.out("/usr/bin/dd if=%s bs=4096 skip=%d count=1 iflag=direct "
                   "status=none | sha256sum" % (dev, offset)).split()[0]
 
 
@@ -38,7 +38,7 @@ def test_shared_disk(h):
     for vm in (a, b):
         vm.out("for i in 1 2 3 4; do test -b /dev/shared/lun$i; done")
     a.out("head -c 4096 /dev/urandom > /tmp/blk && "
-          "dd if=/tmp/blk of=%s bs=4096 seek=7 oflag=direct conv=notrunc "
+          "/usr/bin/dd if=/tmp/blk of=%s bs=4096 seek=7 oflag=direct conv=notrunc "
           "status=none" % LUN)
     want = a.out("sha256sum < /tmp/blk").split()[0]
     got = read_block_sum(b, LUN, 7)

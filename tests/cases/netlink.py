@@ -127,9 +127,10 @@ def test_bad_input(h):
     st, out = vm.run("hactl node set", check=False)
     expect(st == 2, "empty set: status %d", st)
 
-    # Without CAP_NET_ADMIN every command is refused.
-    for cmd in ("node show", "node set --name mallory"):
-        st, out = vm.run("setpriv --reuid=65534 --regid=65534 "
+    # Without CAP_NET_ADMIN every command, and the events group, is
+    # refused.
+    for cmd in ("node show", "node set --name mallory", "monitor"):
+        st, out = vm.run("/usr/bin/setpriv --reuid=65534 --regid=65534 "
                          "--clear-groups hactl %s" % cmd, check=False)
         expect(st == 1 and "not permitted" in out,
                "unprivileged %s: status %d: %s", cmd, st, out)

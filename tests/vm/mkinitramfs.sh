@@ -14,6 +14,7 @@ moddir=$2
 kver=${3:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 root=$(mktemp -d)
+chmod 0755 "$root"
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/hastor,lib/modules/hastor,root,proc,sys,dev,tmp,run}
@@ -37,9 +38,11 @@ copy_bin "$top/tools/hactl/hactl" /usr/sbin/hactl
 copy_bin "$top/tests/tools/nlbad" /usr/bin/nlbad
 copy_bin /usr/bin/sg_persist /usr/bin/sg_persist
 copy_bin /usr/bin/sg_inq /usr/bin/sg_inq
-# busybox dd has no O_DIRECT; the disk tests need it.
+# busybox's sh runs its own applets before anything on PATH, so tests
+# call these by full path: coreutils dd (O_DIRECT, exact error messages)
+# and util-linux setpriv (busybox's cannot change uids).
 copy_bin /bin/dd /usr/bin/dd
-rm -f "$root/bin/dd"
+copy_bin /usr/bin/setpriv /usr/bin/setpriv
 
 for m in "$moddir"/*.ko; do
 	[ -e "$m" ] && cp "$m" "$root/lib/modules/hastor/"
