@@ -18,8 +18,8 @@ STOCK_KVER = $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 | \
 STOCK_KDIR = /usr/src/linux-headers-$(STOCK_KVER)
 STOCK_OUT = $(TOP)/build/stock
 
-MODULE_SRCS = Kbuild $(wildcard kernel/Kbuild kernel/*.[ch] kernel/tests/*.c) \
-	      include/uapi/linux/hastor.h
+MODULE_SRCS = Kbuild $(filter-out %.mod.c,$(wildcard kernel/Kbuild \
+	      kernel/*.[ch] kernel/tests/*.c include/uapi/linux/*.h))
 
 .PHONY: all deps kernel module stock-module tools checkpatch check kunit \
 	demo clean

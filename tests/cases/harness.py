@@ -101,3 +101,18 @@ def test_link_cut(h):
     a.out("ping -c 2 -W 5 %s" % peer[1])
     a.set_link(0, True)
     a.out("ping -c 2 -W 5 %s" % peer[0])
+
+
+def test_detects_kernel_reports(h):
+    """A WARNING on a guest console must be caught by the teardown check.
+    A kernel-format line written to /dev/kmsg reaches the console like a
+    real one; once seen, the test allows it so that it passes."""
+    from hvm import wait_for
+    vm = h.vm()
+    marker = "WARNING: CPU: 0 PID: 1 at hastor-harness-selftest"
+    vm.out("echo '<4>%s' > /dev/kmsg" % marker)
+    wait_for(lambda: any(marker in p for p in vm.problems()), 30,
+             "the console check to report the marker")
+    vm.allow("hastor-harness-selftest")
+    if vm.problems():
+        raise HarnessError("unexpected reports: %s" % vm.problems())

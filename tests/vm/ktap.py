@@ -5,6 +5,10 @@ import re
 
 RESULT = re.compile(r"^( *)(ok|not ok) (\d+) ?(.*)$")
 PLAN = re.compile(r"^( *)1\.\.(\d+)$")
+# 6.1 keeps only the last parameterised result in the debugfs log, but
+# prints a per-case summary line for parameterised cases.
+COUNTS = re.compile(r"^( *)# (\S+): pass:(\d+) fail:(\d+) skip:(\d+) "
+                    r"total:(\d+)$")
 
 
 class SuiteResult:
@@ -12,7 +16,7 @@ class SuiteResult:
         self.name = name
         self.ok = None          # the suite's own line
         self.cases = []         # (ok, description) of top-level cases
-        self.params = 0         # parameterised sub-results seen
+        self.params = 0         # parameterised sub-results, from summaries
         self.failures = []      # every "not ok" line, any depth
         self.plan = None
 
@@ -36,8 +40,12 @@ def parse(name, text):
                 r.ok = ok
             elif depth == 1:
                 r.cases.append((ok, desc))
-            else:
-                r.params += 1
+            continue
+        m = COUNTS.match(line)
+        if m and len(m.group(1)) // 4 == 1:
+            r.params += int(m.group(6))
+            if int(m.group(4)):
+                r.failures.append(line.strip())
             continue
         m = PLAN.match(line)
         if m and len(m.group(1)) // 4 == 1:
