@@ -4,28 +4,44 @@
  *
  * This file only orders the start and stop of the subsystems; each lives
  * in a file of its own.  The netlink family comes up last and goes down
- * first, so no request ever reaches a half-initialised module.
+ * first, so no request ever reaches a half-initialised module; the dm
+ * targets cannot go while a device uses them (dm holds a module ref).
  */
 #include <linux/module.h>
 #include <net/genetlink.h>
 
 #include "hastor.h"
 #include "netlink.h"
+#include "pool.h"
 
 static int __init hastor_init(void)
 {
 	int err;
 
-	err = hastor_genl_init();
+	err = hs_target_pool_init();
 	if (err)
 		return err;
+	err = hs_target_vol_init();
+	if (err)
+		goto err_pool;
+	err = hastor_genl_init();
+	if (err)
+		goto err_vol;
 	pr_info("hastor: version %s loaded\n", HASTOR_VERSION);
 	return 0;
+
+err_vol:
+	hs_target_vol_exit();
+err_pool:
+	hs_target_pool_exit();
+	return err;
 }
 
 static void __exit hastor_exit(void)
 {
 	hastor_genl_exit();
+	hs_target_vol_exit();
+	hs_target_pool_exit();
 	pr_info("hastor: unloaded\n");
 }
 

@@ -129,6 +129,17 @@ err_free:
 	return ERR_PTR(-EMSGSIZE);
 }
 
+void *hastor_genl_put(struct sk_buff *skb, u32 portid, u32 seq, u8 cmd)
+{
+	return genlmsg_put(skb, portid, seq, &hastor_genl_family, 0, cmd);
+}
+
+void hastor_genl_notify(struct sk_buff *skb)
+{
+	genlmsg_multicast(&hastor_genl_family, skb, 0, HASTOR_MCGRP_EVENTS_ID,
+			  GFP_KERNEL);
+}
+
 static void hastor_notify_node(const struct hastor_node_info *node)
 {
 	struct sk_buff *skb;
@@ -224,6 +235,64 @@ static const struct genl_ops hastor_genl_ops[] = {
 		.policy = hastor_set_policy,
 		.maxattr = HASTOR_A_MAX,
 		.doit = hastor_nl_node_set,
+	},
+	{
+		.cmd = HASTOR_CMD_POOL_CREATE,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_pool_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_pool_create,
+	},
+	{
+		.cmd = HASTOR_CMD_POOL_GET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_pool_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_pool_get,
+		.dumpit = hastor_nl_pool_dump,
+	},
+	{
+		.cmd = HASTOR_CMD_VOL_CREATE,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_vol_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_vol_create,
+	},
+	{
+		.cmd = HASTOR_CMD_VOL_DELETE,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_vol_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_vol_delete,
+	},
+	{
+		.cmd = HASTOR_CMD_VOL_RESIZE,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_vol_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_vol_resize,
+	},
+	{
+		.cmd = HASTOR_CMD_SNAP_CREATE,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_vol_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_snap_create,
+	},
+	{
+		.cmd = HASTOR_CMD_CLONE_CREATE,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_vol_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_clone_create,
+	},
+	{
+		.cmd = HASTOR_CMD_VOL_GET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_vol_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_vol_get,
+		.dumpit = hastor_nl_vol_dump,
 	},
 };
 

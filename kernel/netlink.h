@@ -7,6 +7,24 @@
 
 int hastor_genl_init(void);
 void hastor_genl_exit(void);
+void *hastor_genl_put(struct sk_buff *skb, u32 portid, u32 seq, u8 cmd);
+void hastor_genl_notify(struct sk_buff *skb);
+
+/* netlink_pool.c */
+struct genl_info;
+struct netlink_callback;
+extern const struct nla_policy hastor_pool_req_policy[];
+extern const struct nla_policy hastor_vol_req_policy[];
+int hastor_nl_pool_create(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_pool_get(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_pool_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int hastor_nl_vol_create(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_vol_delete(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_vol_resize(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_snap_create(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_clone_create(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_vol_get(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_vol_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 extern const struct nla_policy hastor_node_set_policy[];

@@ -49,7 +49,8 @@ for m in "$moddir"/*.ko; do
 done
 
 if [ -n "$kver" ]; then
-	for m in virtio_pci virtio_console virtio_net virtio_blk virtio_scsi sd_mod dm_mod; do
+	for m in virtio_pci virtio_console virtio_net virtio_blk virtio_scsi sd_mod \
+		 dm_mod dm_bufio crc32c_generic libcrc32c; do
 		modprobe -S "$kver" --show-depends "$m"
 	done | awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
 	while read -r ko; do

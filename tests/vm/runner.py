@@ -38,9 +38,13 @@ class Artifacts:
         kdir = sh(os.path.join(TOP, "tests/kernel/build.sh"))
         self.kernels = {"test": os.path.join(kdir, "arch/x86/boot/bzImage")}
         self.initrds = {}
-        os.makedirs(os.path.join(BUILD, "vm"), exist_ok=True)
+        # Per run, so that two runs in one tree never share an image.
+        vmdir = os.path.join(BUILD, "vm", str(os.getpid()))
+        shutil.rmtree(vmdir, ignore_errors=True)
+        os.makedirs(vmdir)
+        self.vmdir = vmdir
         mk = os.path.join(TOP, "tests/vm/mkinitramfs.sh")
-        self.initrds["test"] = os.path.join(BUILD, "vm", "test.cpio")
+        self.initrds["test"] = os.path.join(vmdir, "test.cpio")
         sh(mk, self.initrds["test"], os.path.join(TOP, "kernel"))
         deps = sh("dpkg-query", "-W", "-f=${Depends}", "linux-image-amd64")
         kver = deps.split("linux-image-")[1].split()[0].rstrip(",")
@@ -48,7 +52,7 @@ class Artifacts:
         self.kernels["stock"] = "/boot/vmlinuz-%s" % kver
         stock_mod = os.path.join(BUILD, "stock", "kernel")
         if os.path.exists(os.path.join(stock_mod, "hastor.ko")):
-            self.initrds["stock"] = os.path.join(BUILD, "vm", "stock.cpio")
+            self.initrds["stock"] = os.path.join(vmdir, "stock.cpio")
             sh(mk, self.initrds["stock"], stock_mod, kver)
 
 
@@ -192,6 +196,7 @@ def main(argv):
         for n in notes:
             print("#   " + n)
     print("# total time %.0fs" % (time.monotonic() - t0))
+    shutil.rmtree(art.vmdir, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

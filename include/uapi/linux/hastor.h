@@ -42,6 +42,61 @@
  *
  * HASTOR_CMD_NODE_NTF (event only)
  *   payload:  as the NODE_GET reply (HASTOR_A_MODULE, HASTOR_A_NODE)
+ *
+ * Pools and volumes.  A pool is formatted with POOL_CREATE; it is active
+ * while a dm device with the "hastor-pool" target holds it (hactl pool
+ * import creates that device, export removes it), and its volumes are
+ * served by dm devices with the "hastor-vol" target.  Names follow the
+ * rules of node names; a snapshot's full name is "VOL@SNAP".
+ *
+ * HASTOR_CMD_POOL_CREATE (do)
+ *   request:  HASTOR_A_POOL
+ *               HASTOR_A_POOL_NAME             string (required)
+ *               HASTOR_A_POOL_MEMBER           string, a block device path,
+ *                                              1..HASTOR_MAX_MEMBERS times,
+ *                                              in member order (required)
+ *   reply:    HASTOR_A_POOL (NAME, UUID, SIZE)
+ *   The node must be configured; every member must be unused (opened
+ *   exclusively) and large enough.  Writes labels and an empty pool.
+ *
+ * HASTOR_CMD_POOL_GET (do, dump)
+ *   request:  HASTOR_A_POOL { HASTOR_A_POOL_NAME } (do only)
+ *   reply:    HASTOR_A_POOL per active pool
+ *               NAME, UUID (binary 16), STATE (u32 enum hastor_pool_state),
+ *               SIZE, USED, FREE, META_USED (u64 bytes),
+ *               CP_GENERATION (u64), CP_TIME (u64 ns since the epoch),
+ *               OWNER, HOME (u32 node ids), VOLUMES (u32),
+ *               MEMBER (string "MAJ:MIN", repeated, member order),
+ *               DM_DEV (string "MAJ:MIN" of the pool's dm device)
+ *
+ * HASTOR_CMD_VOL_CREATE (do)
+ *   request:  HASTOR_A_VOL { POOL, NAME, SIZE (u64 bytes, a multiple of
+ *             HASTOR_BLOCK_SIZE, 1 block .. HASTOR_VOL_SIZE_MAX) }
+ *   reply:    HASTOR_A_VOL as in VOL_GET
+ * HASTOR_CMD_VOL_DELETE (do)
+ *   request:  HASTOR_A_VOL { POOL, NAME }   refused while the volume is
+ *             active, and for a snapshot that backs a clone
+ * HASTOR_CMD_VOL_RESIZE (do)
+ *   request:  HASTOR_A_VOL { POOL, NAME, SIZE }   grow only
+ * HASTOR_CMD_SNAP_CREATE (do)
+ *   request:  HASTOR_A_VOL { POOL, NAME (the volume), SNAP (short name) }
+ *   reply:    HASTOR_A_VOL of the snapshot "NAME@SNAP"
+ * HASTOR_CMD_CLONE_CREATE (do)
+ *   request:  HASTOR_A_VOL { POOL, NAME (the clone), ORIGIN ("VOL@SNAP") }
+ *   reply:    HASTOR_A_VOL of the clone
+ * HASTOR_CMD_VOL_GET (do, dump)
+ *   request:  HASTOR_A_VOL { POOL, NAME } (do); HASTOR_A_VOL { POOL } (dump)
+ *   reply:    HASTOR_A_VOL
+ *               POOL, NAME, ID (u64), SIZE (u64 bytes), TYPE (u32 enum
+ *               hastor_vol_type), ORIGIN (string, snapshots and clones),
+ *               MAPPED (u64 bytes), ACTIVE (u32, open dm targets),
+ *               CTIME (u64 ns)
+ *             with HASTOR_A_VOL_SPACE (flag) in the request, also
+ *               UNIQUE, SHARED (u64 bytes): mapped blocks only this
+ *               volume references, and blocks it shares (a tree walk)
+ * HASTOR_CMD_POOL_NTF, HASTOR_CMD_VOL_NTF (events)
+ *   payload:  HASTOR_A_POOL or HASTOR_A_VOL as above, plus HASTOR_A_EVENT
+ *             (u32 enum hastor_event) saying what happened
  */
 #ifndef _UAPI_LINUX_HASTOR_H
 #define _UAPI_LINUX_HASTOR_H
@@ -55,6 +110,7 @@
 /* Longest node, pool or volume name, not counting the terminating NUL. */
 #define HASTOR_NAME_MAX		63
 #define HASTOR_NODE_ID_MAX	0xffff
+#define HASTOR_VOL_SIZE_MAX	(1ULL << 52)	/* 4 PiB */
 
 /*
  * SCSI-3 persistent-reservation key of a node: a constant tag in the top
@@ -69,6 +125,16 @@ enum hastor_cmd {
 	HASTOR_CMD_NODE_GET,
 	HASTOR_CMD_NODE_SET,
 	HASTOR_CMD_NODE_NTF,
+	HASTOR_CMD_POOL_CREATE,
+	HASTOR_CMD_POOL_GET,
+	HASTOR_CMD_POOL_NTF,
+	HASTOR_CMD_VOL_CREATE,
+	HASTOR_CMD_VOL_DELETE,
+	HASTOR_CMD_VOL_RESIZE,
+	HASTOR_CMD_SNAP_CREATE,
+	HASTOR_CMD_CLONE_CREATE,
+	HASTOR_CMD_VOL_GET,
+	HASTOR_CMD_VOL_NTF,
 
 	__HASTOR_CMD_MAX,
 	HASTOR_CMD_MAX = __HASTOR_CMD_MAX - 1
@@ -78,6 +144,9 @@ enum hastor_attr {
 	HASTOR_A_UNSPEC,
 	HASTOR_A_MODULE,	/* nest, enum hastor_module_attr */
 	HASTOR_A_NODE,		/* nest, enum hastor_node_attr */
+	HASTOR_A_POOL,		/* nest, enum hastor_pool_attr */
+	HASTOR_A_VOL,		/* nest, enum hastor_vol_attr */
+	HASTOR_A_EVENT,		/* u32, enum hastor_event (events only) */
 
 	__HASTOR_A_MAX,
 	HASTOR_A_MAX = __HASTOR_A_MAX - 1
@@ -104,6 +173,69 @@ enum hastor_node_attr {
 
 	__HASTOR_A_NODE_MAX,
 	HASTOR_A_NODE_MAX = __HASTOR_A_NODE_MAX - 1
+};
+
+enum hastor_pool_attr {
+	HASTOR_A_POOL_UNSPEC,
+	HASTOR_A_POOL_PAD,
+	HASTOR_A_POOL_NAME,		/* string */
+	HASTOR_A_POOL_MEMBER,		/* string, repeated */
+	HASTOR_A_POOL_UUID,		/* binary, 16 bytes */
+	HASTOR_A_POOL_STATE,		/* u32, enum hastor_pool_state */
+	HASTOR_A_POOL_SIZE,		/* u64, bytes */
+	HASTOR_A_POOL_USED,		/* u64, bytes */
+	HASTOR_A_POOL_FREE,		/* u64, bytes */
+	HASTOR_A_POOL_META_USED,	/* u64, bytes */
+	HASTOR_A_POOL_CP_GENERATION,	/* u64 */
+	HASTOR_A_POOL_CP_TIME,		/* u64, ns since the epoch */
+	HASTOR_A_POOL_OWNER,		/* u32, node id */
+	HASTOR_A_POOL_HOME,		/* u32, node id */
+	HASTOR_A_POOL_VOLUMES,		/* u32 */
+	HASTOR_A_POOL_DM_DEV,		/* string, "MAJ:MIN" */
+
+	__HASTOR_A_POOL_MAX,
+	HASTOR_A_POOL_MAX = __HASTOR_A_POOL_MAX - 1
+};
+
+enum hastor_vol_attr {
+	HASTOR_A_VOL_UNSPEC,
+	HASTOR_A_VOL_PAD,
+	HASTOR_A_VOL_POOL,		/* string */
+	HASTOR_A_VOL_NAME,		/* string */
+	HASTOR_A_VOL_ID,		/* u64 */
+	HASTOR_A_VOL_SIZE,		/* u64, bytes */
+	HASTOR_A_VOL_TYPE,		/* u32, enum hastor_vol_type */
+	HASTOR_A_VOL_SNAP,		/* string, snapshot short name */
+	HASTOR_A_VOL_ORIGIN,		/* string */
+	HASTOR_A_VOL_MAPPED,		/* u64, bytes */
+	HASTOR_A_VOL_UNIQUE,		/* u64, bytes */
+	HASTOR_A_VOL_SHARED,		/* u64, bytes */
+	HASTOR_A_VOL_ACTIVE,		/* u32 */
+	HASTOR_A_VOL_CTIME,		/* u64, ns since the epoch */
+	HASTOR_A_VOL_SPACE,		/* flag: compute UNIQUE and SHARED */
+
+	__HASTOR_A_VOL_MAX,
+	HASTOR_A_VOL_MAX = __HASTOR_A_VOL_MAX - 1
+};
+
+enum hastor_pool_state {
+	HASTOR_POOL_ACTIVE,		/* serving reads and writes */
+	HASTOR_POOL_READ_ONLY,		/* metadata space exhausted */
+	HASTOR_POOL_FAILED,		/* a metadata I/O error; nothing written */
+};
+
+enum hastor_vol_type {
+	HASTOR_VOL_TYPE_VOLUME,
+	HASTOR_VOL_TYPE_SNAPSHOT,
+	HASTOR_VOL_TYPE_CLONE,
+};
+
+enum hastor_event {
+	HASTOR_EVENT_CREATED = 1,
+	HASTOR_EVENT_DELETED,
+	HASTOR_EVENT_CHANGED,
+	HASTOR_EVENT_IMPORTED,
+	HASTOR_EVENT_EXPORTED,
 };
 
 enum hastor_node_state {

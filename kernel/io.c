@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The slow path of volume I/O, run by the pool's ordered worker.
+ *
+ * target_vol.c maps what it can without sleeping: reads and in-place
+ * writes of blocks whose mapping node is cached and which no snapshot
+ * shares.  Everything else lands here: writes that need a new block
+ * (first write, or the first write to a shared block since a snapshot),
+ * lookups that need a read, discards and flushes.
+ *
+ * A write to a new block goes to the disk first, as a clone of the bio;
+ * only when it has landed is the mapping recorded, and only then does
+ * the bio complete.  So a mapping never points at data that was not
+ * written, and a CP never records a block whose write is still running.
+ * A 4 KiB-aligned write copies nothing; a partial one reads the old
+ * block (or uses zeros), merges, and writes one block.
+ *
+ * Flushes are answered by a CP, which covers every write completed
+ * before the flush: their mappings are in memory by then.
+ */
+#include <linux/device-mapper.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+
+#include "io.h"
+#include "btree.h"
+#include "meta.h"
+#include "spacemap.h"
+#include "vol.h"
+
+static inline struct hs_bio_ctx *ctx_of(struct bio *bio)
+{
+	return dm_per_bio_data(bio, sizeof(struct hs_bio_ctx));
+}
+
+static inline struct bio *bio_of(struct hs_bio_ctx *ctx)
+{
+	return dm_bio_from_per_bio_data(ctx, sizeof(struct hs_bio_ctx));
+}
+
+void hs_defer_bio(struct hs_pool *pool, struct bio *bio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	bio_list_add(&pool->deferred, bio);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	queue_work(pool->wq, &pool->worker);
+}
+
+void hs_defer_flush(struct hs_pool *pool, struct bio *bio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	bio_list_add(&pool->flushes, bio);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	queue_work(pool->wq, &pool->worker);
+}
+
+/* Point a bio at the PVBN holding its block; it keeps its offset. */
+int hs_remap(struct hs_pool *pool, struct bio *bio, u64 pvbn)
+{
+	struct hs_member *m;
+	sector_t block;
+
+	if (hs_member_of(pool, pvbn, &m, &block))
+		return -EILSEQ;
+	bio_set_dev(bio, m->bdev);
+	bio->bi_iter.bi_sector = (block << (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT)) +
+		(bio->bi_iter.bi_sector & (HASTOR_SECTORS_PER_BLOCK - 1));
+	return 0;
+}
+
+static void new_block_endio(struct bio *clone)
+{
+	struct hs_bio_ctx *ctx = clone->bi_private;
+	struct hs_pool *pool = ctx->vt->pool;
+	unsigned long flags;
+
+	ctx->status = clone->bi_status;
+	bio_put(clone);
+	hs_io_end(pool, ctx->epoch);
+	spin_lock_irqsave(&pool->lock, flags);
+	list_add_tail(&ctx->list, &pool->completed);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	queue_work(pool->wq, &pool->worker);
+}
+
+static int read_block(struct hs_pool *pool, u64 pvbn, struct page *page)
+{
+	struct hs_member *m;
+	struct bio *bio;
+	sector_t block;
+	int err;
+
+	if (hs_member_of(pool, pvbn, &m, &block))
+		return -EILSEQ;
+	bio = bio_alloc_bioset(m->bdev, 1, REQ_OP_READ, GFP_NOIO, &pool->bs);
+	bio->bi_iter.bi_sector = block << (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
+	__bio_add_page(bio, page, HASTOR_BLOCK_SIZE, 0);
+	err = submit_bio_wait(bio);
+	bio_put(bio);
+	return err;
+}
+
+/*
+ * Write the bio's data to the new block ctx->new_pvbn.  old is the block
+ * holding the current contents for a partial write (HASTOR_NO_BLOCK:
+ * zeros).  Called without meta_lock; the I/O was counted in its epoch.
+ */
+static void write_new_block(struct hs_pool *pool, struct bio *bio, u64 old)
+{
+	struct hs_bio_ctx *ctx = ctx_of(bio);
+	unsigned int off = (bio->bi_iter.bi_sector &
+			    (HASTOR_SECTORS_PER_BLOCK - 1)) << SECTOR_SHIFT;
+	struct hs_member *m;
+	struct bio *clone;
+	sector_t block;
+
+	if (WARN_ON_ONCE(hs_member_of(pool, ctx->new_pvbn, &m, &block)))
+		goto err;
+	if (!off && bio->bi_iter.bi_size == HASTOR_BLOCK_SIZE) {
+		clone = bio_alloc_clone(m->bdev, bio, GFP_NOIO, &pool->bs);
+		if (!clone)
+			goto err;
+	} else {
+		struct bvec_iter iter;
+		struct bio_vec bv;
+		u8 *buf;
+
+		ctx->page = alloc_page(GFP_NOIO);
+		if (!ctx->page)
+			goto err;
+		if (old == HASTOR_NO_BLOCK)
+			clear_highpage(ctx->page);
+		else if (read_block(pool, old, ctx->page))
+			goto err;
+		buf = kmap_local_page(ctx->page);
+		bio_for_each_segment(bv, bio, iter) {
+			memcpy_from_bvec(buf + off, &bv);
+			off += bv.bv_len;
+		}
+		kunmap_local(buf);
+		clone = bio_alloc_bioset(m->bdev, 1, REQ_OP_WRITE, GFP_NOIO,
+					 &pool->bs);
+		__bio_add_page(clone, ctx->page, HASTOR_BLOCK_SIZE, 0);
+	}
+	clone->bi_opf = REQ_OP_WRITE | (bio->bi_opf & REQ_FUA);
+	clone->bi_iter.bi_sector = block << (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
+	clone->bi_private = ctx;
+	clone->bi_end_io = new_block_endio;
+	submit_bio_noacct(clone);
+	return;
+err:
+	ctx->status = BLK_STS_RESOURCE;
+	hs_io_end(pool, ctx->epoch);
+	spin_lock_irq(&pool->lock);
+	list_add_tail(&ctx->list, &pool->completed);
+	spin_unlock_irq(&pool->lock);
+	queue_work(pool->wq, &pool->worker);
+}
+
+static void fail_bio(struct bio *bio, blk_status_t status)
+{
+	bio->bi_status = status;
+	bio_endio(bio);
+}
+
+static blk_status_t errno_status(int err)
+{
+	switch (err) {
+	case -ENOSPC:
+		return BLK_STS_NOSPC;
+	case -ENOMEM:
+		return BLK_STS_RESOURCE;
+	default:
+		return BLK_STS_IOERR;
+	}
+}
+
+/*
+ * A metadata change failed half way: the transaction cannot be trusted,
+ * so nothing more is written; the last CP is intact on disk.
+ */
+static void meta_failed(struct hs_pool *pool, int err)
+{
+	if (err == -ENOSPC || pool->state == HASTOR_POOL_FAILED)
+		return;
+	pr_err("hastor: pool %s: metadata update failed (%d); no more writes\n",
+	       pool->name, err);
+	pool->state = HASTOR_POOL_FAILED;
+}
+
+static void process_discard(struct hs_pool *pool, struct bio *bio)
+{
+	struct hs_bio_ctx *ctx = ctx_of(bio);
+	struct hs_vol *vol = ctx->vt->vol;
+	sector_t start = bio->bi_iter.bi_sector, end = bio_end_sector(bio);
+	u64 b = DIV_ROUND_UP_SECTOR_T(start, HASTOR_SECTORS_PER_BLOCK);
+	u64 last = end >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
+	int err = 0;
+
+	down_write(&pool->meta_lock);
+	for (; b < last && !err; b++) {
+		__le64 old;
+
+		err = hs_btree_remove(pool, hs_mapping_info(), &vol->root, b,
+				      &old);
+		if (err == -ENODATA) {
+			err = 0;
+			continue;
+		}
+		if (err)
+			break;
+		hs_mapping_info()->dec(pool, &old);
+		vol->mapped--;
+		vol->dirty = true;
+	}
+	if (err)
+		meta_failed(pool, err);
+	up_write(&pool->meta_lock);
+	fail_bio(bio, err ? errno_status(err) : BLK_STS_OK);
+}
+
+/* A deferred read or write; meta_lock is taken here. */
+static void process_bio(struct hs_pool *pool, struct bio *bio)
+{
+	struct hs_bio_ctx *ctx = ctx_of(bio);
+	struct hs_vol *vol = ctx->vt->vol;
+	u64 v, pvbn, old = HASTOR_NO_BLOCK;
+	bool replaced, write = op_is_write(bio_op(bio));
+	__le64 val;
+	int err;
+
+	down_write(&pool->meta_lock);
+	if (pool->state == HASTOR_POOL_FAILED) {
+		err = -EIO;
+		goto fail;
+	}
+	err = hs_btree_lookup(pool, hs_mapping_info(), vol->root,
+			      ctx->vblock, &val);
+	if (err && err != -ENODATA)
+		goto fail;
+	v = err ? 0 : le64_to_cpu(val);
+	if (err == -ENODATA && !write) {
+		up_write(&pool->meta_lock);
+		zero_fill_bio(bio);
+		bio_endio(bio);
+		return;
+	}
+	if (!err && v & HASTOR_MAP_ABSENT) {
+		err = -EIO;	/* no source device to fetch from yet */
+		goto fail;
+	}
+	if (!err && write && hs_map_time(v) < vol->snap_time) {
+		/*
+		 * Maybe shared: copy the tree path (raising the counts of
+		 * what it shares) and stamp the mapping as ours; then the
+		 * data block's count says whether it is shared too.
+		 */
+		val = cpu_to_le64(hs_map_make(hs_map_pvbn(v), pool->snap_time));
+		err = hs_btree_insert(pool, hs_mapping_info(), &vol->root,
+				      ctx->vblock, &val, NULL, &replaced);
+		if (err)
+			goto meta_fail;
+		vol->dirty = true;
+		if (hs_sm_count(pool, hs_map_pvbn(v)) > 1)
+			old = hs_map_pvbn(v);
+	}
+	if (!err && old == HASTOR_NO_BLOCK) {
+		/* Read, or a write to a block that is ours alone. */
+		err = hs_remap(pool, bio, hs_map_pvbn(v));
+		if (err)
+			goto fail;
+		ctx->epoch = hs_io_start(pool);
+		ctx->tracked = true;
+		up_write(&pool->meta_lock);
+		dm_submit_bio_remap(bio, NULL);
+		return;
+	}
+
+	/* A new block: unmapped, or shared with a snapshot or clone. */
+	err = hs_sm_reserve_data(pool, &pvbn);
+	if (err)
+		goto fail;
+	ctx->new_pvbn = pvbn;
+	ctx->epoch = hs_io_start(pool);
+	up_write(&pool->meta_lock);
+	write_new_block(pool, bio, old);
+	return;
+
+meta_fail:
+	meta_failed(pool, err);
+fail:
+	up_write(&pool->meta_lock);
+	fail_bio(bio, errno_status(err));
+}
+
+/* The new block is written: record the mapping, then complete. */
+static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
+{
+	struct bio *bio = bio_of(ctx);
+	struct hs_vol *vol = ctx->vt->vol;
+	__le64 val, old;
+	bool replaced;
+	int err = 0;
+
+	if (ctx->page) {
+		__free_page(ctx->page);
+		ctx->page = NULL;
+	}
+	down_write(&pool->meta_lock);
+	if (ctx->status) {
+		hs_sm_cancel_data(pool, ctx->new_pvbn);
+		goto out;
+	}
+	val = cpu_to_le64(hs_map_make(ctx->new_pvbn, pool->snap_time));
+	err = hs_btree_insert(pool, hs_mapping_info(), &vol->root,
+			      ctx->vblock, &val, &old, &replaced);
+	if (err) {
+		/* Nothing points at the block: it is free again after a CP. */
+		hs_sm_cancel_data(pool, ctx->new_pvbn);
+		meta_failed(pool, err);
+		ctx->status = errno_status(err);
+		goto out;
+	}
+	hs_sm_commit_data(pool, ctx->new_pvbn);
+	if (replaced)
+		hs_mapping_info()->dec(pool, &old);
+	else
+		vol->mapped++;
+	vol->dirty = true;
+out:
+	up_write(&pool->meta_lock);
+	ctx->new_pvbn = HASTOR_NO_BLOCK;
+	if (!ctx->status && bio->bi_opf & REQ_FUA)
+		return true;	/* durable only with its mapping: after a CP */
+	fail_bio(bio, ctx->status);
+	return false;
+}
+
+void hs_pool_worker(struct work_struct *work)
+{
+	struct hs_pool *pool = container_of(work, struct hs_pool, worker);
+	struct hs_bio_ctx *ctx, *tmp;
+	struct bio_list bios, flushes;
+	LIST_HEAD(completed);
+	struct bio *bio;
+	int err;
+
+	spin_lock_irq(&pool->lock);
+	bios = pool->deferred;
+	bio_list_init(&pool->deferred);
+	list_splice_init(&pool->completed, &completed);
+	spin_unlock_irq(&pool->lock);
+
+	bio_list_init(&flushes);
+	list_for_each_entry_safe(ctx, tmp, &completed, list) {
+		list_del(&ctx->list);
+		if (complete_new_block(pool, ctx))
+			bio_list_add(&flushes, bio_of(ctx));
+	}
+	while ((bio = bio_list_pop(&bios))) {
+		if (bio_op(bio) == REQ_OP_DISCARD)
+			process_discard(pool, bio);
+		else
+			process_bio(pool, bio);
+	}
+
+	spin_lock_irq(&pool->lock);
+	bio_list_merge(&flushes, &pool->flushes);
+	bio_list_init(&pool->flushes);
+	spin_unlock_irq(&pool->lock);
+	if (bio_list_empty(&flushes))
+		return;
+	/* One CP answers every flush that waited for it. */
+	mutex_lock(&pool->mutex);
+	err = hs_pool_commit(pool);
+	mutex_unlock(&pool->mutex);
+	while ((bio = bio_list_pop(&flushes)))
+		fail_bio(bio, err ? BLK_STS_IOERR : BLK_STS_OK);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HASTOR_IO_H
+#define _HASTOR_IO_H
+
+#include "pool.h"
+
+struct dm_dev;
+
+/* One active hastor-vol target. */
+struct hs_vol_tgt {
+	struct hs_pool *pool;
+	struct dm_dev *pool_dev;
+	struct hs_vol *vol;	/* stable while vol->active > 0 */
+	bool ro;
+};
+
+/* Per-bio state of a volume bio. */
+struct hs_bio_ctx {
+	struct hs_vol_tgt *vt;
+	struct list_head list;	/* pool->completed */
+	unsigned int epoch;
+	bool tracked;		/* counted in pool->io_count[epoch] */
+	u64 vblock;
+	u64 new_pvbn;		/* block being written, or HASTOR_NO_BLOCK */
+	struct page *page;	/* read-modify-write buffer */
+	blk_status_t status;
+};
+
+void hs_pool_worker(struct work_struct *work);
+void hs_defer_bio(struct hs_pool *pool, struct bio *bio);
+void hs_defer_flush(struct hs_pool *pool, struct bio *bio);
+int hs_remap(struct hs_pool *pool, struct bio *bio, u64 pvbn);
+
+#endif /* _HASTOR_IO_H */
