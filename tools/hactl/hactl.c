@@ -13,10 +13,15 @@
 
 #include "hactl.h"
 #include "output.h"
+#include "pool.h"
 
 static const struct hactl_cmd commands[] = {
 	{ "version", cmd_version, NULL, "" },
 	{ "node", NULL, node_cmds, NULL },
+	{ "pool", NULL, pool_cmds, NULL },
+	{ "vol", NULL, vol_cmds, NULL },
+	{ "snapshot", NULL, snapshot_cmds, NULL },
+	{ "clone", NULL, clone_cmds, NULL },
 	{ "monitor", cmd_monitor, NULL, "[--count N]" },
 	{ 0 }
 };

@@ -13,6 +13,7 @@
 
 #include "hactl.h"
 #include "output.h"
+#include "pool.h"
 
 static volatile sig_atomic_t stop;
 
@@ -34,24 +35,37 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct genlmsghdr *gh = nlmsg_data(nlh);
 	struct node_info ni;
+	int err;
 
 	if (nlh->nlmsg_type != m->h->family || !genlmsg_valid_hdr(nlh, 0))
 		return NL_SKIP;
-	/* Events of a newer module are not ours to interpret. */
-	if (gh->cmd != HASTOR_CMD_NODE_NTF)
+	switch (gh->cmd) {
+	case HASTOR_CMD_NODE_NTF:
+		err = node_msg_parse(nlh, &ni);
+		break;
+	case HASTOR_CMD_POOL_NTF:
+		err = pool_event_print(nlh);
+		break;
+	case HASTOR_CMD_VOL_NTF:
+		err = vol_event_print(nlh);
+		break;
+	default:
+		/* Events of a newer module are not ours to interpret. */
 		return NL_SKIP;
-	if (node_msg_parse(nlh, &ni) < 0) {
+	}
+	if (err < 0) {
 		fprintf(stderr, "hactl: %s: malformed event ignored\n",
 			m->h->op);
 		return NL_SKIP;
 	}
 
-	if (out_json()) {
+	/* Pool and volume events were printed as they were parsed. */
+	if (gh->cmd == HASTOR_CMD_NODE_NTF && out_json()) {
 		json_open(NULL);
 		json_str("event", "node");
 		node_json(&ni);
 		json_close();
-	} else {
+	} else if (gh->cmd == HASTOR_CMD_NODE_NTF) {
 		node_line(&ni);
 	}
 	if (m->count && ++m->seen >= m->count)

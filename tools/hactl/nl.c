@@ -26,18 +26,15 @@ struct request {
 	struct hnl *h;
 	int (*reply_cb)(struct nl_msg *msg, void *arg);
 	void *arg;
+	int nest;		/* top-level attribute of the request */
 	bool done;
 	int error;		/* negative errno from the kernel */
 	int reply_error;	/* negative errno from reply_cb */
 };
 
-/*
- * The TLVs follow struct nlmsgerr, after a copy of the whole request
- * unless the kernel capped it (always for a success ack, or with
- * NETLINK_CAP_ACK).  Anything that does not add up is ignored: the errno
- * alone still makes a usable report.
- */
-static void parse_ext_ack(const struct nlmsghdr *nlh, struct ext_ack *ea)
+/* The TLVs start hlen bytes into the payload (aligned). */
+static void parse_ack_tlvs(const struct nlmsghdr *nlh, size_t hlen,
+			   struct ext_ack *ea)
 {
 	static struct nla_policy policy[NLMSGERR_ATTR_MAX + 1] = {
 		[NLMSGERR_ATTR_MSG]	  = { .type = NLA_STRING },
@@ -45,21 +42,8 @@ static void parse_ext_ack(const struct nlmsghdr *nlh, struct ext_ack *ea)
 		[NLMSGERR_ATTR_MISS_TYPE] = { .type = NLA_U32 },
 		[NLMSGERR_ATTR_MISS_NEST] = { .type = NLA_U32 },
 	};
-	const struct nlmsgerr *e = NLMSG_DATA(nlh);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t hlen = sizeof(*e);
 
-	memset(ea, 0, sizeof(*ea));
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + hlen)
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (e->msg.nlmsg_len < sizeof(e->msg))
-			return;
-		hlen += e->msg.nlmsg_len - sizeof(e->msg);
-	}
-	hlen = NLMSG_ALIGN(hlen);
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + hlen)
 		return;
 	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
@@ -84,14 +68,44 @@ static void parse_ext_ack(const struct nlmsghdr *nlh, struct ext_ack *ea)
 }
 
 /*
- * MISS_TYPE is a bare number; name it.  Requests carry one nest only
- * (HASTOR_A_NODE), so a missing attribute inside a nest is a node one.
+ * The TLVs follow struct nlmsgerr, after a copy of the whole request
+ * unless the kernel capped it (always for a success ack, or with
+ * NETLINK_CAP_ACK).  Anything that does not add up is ignored: the errno
+ * alone still makes a usable report.
  */
-static const char *missing_name(const struct ext_ack *ea)
+static void parse_ext_ack(const struct nlmsghdr *nlh, struct ext_ack *ea)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	size_t hlen = sizeof(*e);
+
+	memset(ea, 0, sizeof(*ea));
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + hlen)
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < sizeof(e->msg))
+			return;
+		hlen += e->msg.nlmsg_len - sizeof(e->msg);
+	}
+	hlen = NLMSG_ALIGN(hlen);
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + hlen)
+		return;
+	parse_ack_tlvs(nlh, hlen, ea);
+}
+
+/*
+ * MISS_TYPE is a bare number; name it.  Each request carries one nest
+ * (its first top-level attribute), so a missing attribute inside a nest
+ * belongs to that one.  Only attributes a request can carry are named.
+ */
+static const char *missing_name(const struct ext_ack *ea, int nest)
 {
 	static const char *const top[] = {
 		[HASTOR_A_MODULE] = "module",
 		[HASTOR_A_NODE]	  = "node",
+		[HASTOR_A_POOL]	  = "pool",
+		[HASTOR_A_VOL]	  = "volume",
 	};
 	static const char *const node[] = {
 		[HASTOR_A_NODE_STATE]	   = "node state",
@@ -101,16 +115,39 @@ static const char *missing_name(const struct ext_ack *ea)
 		[HASTOR_A_NODE_NAME]	   = "node name",
 		[HASTOR_A_NODE_PR_KEY]	   = "pr key",
 	};
-	const char *const *names = ea->has_miss_nest ? node : top;
-	size_t n = ea->has_miss_nest ? sizeof(node) / sizeof(node[0])
-				     : sizeof(top) / sizeof(top[0]);
+	static const char *const pool[] = {
+		[HASTOR_A_POOL_NAME]	   = "pool name",
+		[HASTOR_A_POOL_MEMBER]	   = "pool member",
+	};
+	static const char *const vol[] = {
+		[HASTOR_A_VOL_POOL]	   = "pool name",
+		[HASTOR_A_VOL_NAME]	   = "volume name",
+		[HASTOR_A_VOL_SIZE]	   = "volume size",
+		[HASTOR_A_VOL_SNAP]	   = "snapshot name",
+		[HASTOR_A_VOL_ORIGIN]	   = "origin",
+	};
+#define TABLE(t) names = t, n = sizeof(t) / sizeof(t[0])
+	const char *const *names;
+	size_t n;
 
+	if (!ea->has_miss_nest)
+		TABLE(top);
+	else if (nest == HASTOR_A_NODE)
+		TABLE(node);
+	else if (nest == HASTOR_A_POOL)
+		TABLE(pool);
+	else if (nest == HASTOR_A_VOL)
+		TABLE(vol);
+	else
+		return NULL;
+#undef TABLE
 	if (ea->miss_type < n && names[ea->miss_type])
 		return names[ea->miss_type];
 	return NULL;
 }
 
-static void report_error(const char *op, int err, const struct ext_ack *ea)
+static void report_error(const char *op, int err, const struct ext_ack *ea,
+			 int nest)
 {
 	const char *name;
 
@@ -123,7 +160,7 @@ static void report_error(const char *op, int err, const struct ext_ack *ea)
 	else if (ea->has_offs)
 		fprintf(stderr, ": invalid attribute at offset %u", ea->offs);
 	if (ea->has_miss_type) {
-		name = missing_name(ea);
+		name = missing_name(ea, nest);
 		if (name)
 			fprintf(stderr, " (missing attribute: %s)", name);
 		else
@@ -143,7 +180,31 @@ static int error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	parse_ext_ack((const struct nlmsghdr *)e - 1, &ea);
 	req->error = e->error < 0 ? e->error : -EPROTO;
 	req->done = true;
-	report_error(req->h->op, req->error, &ea);
+	report_error(req->h->op, req->error, &ea, req->nest);
+	return NL_STOP;
+}
+
+/*
+ * The end of a dump.  A dump that failed after it started ends with
+ * NLMSG_DONE carrying the (negative) errno, then the extended ack's
+ * TLVs, instead of an NLMSG_ERROR.
+ */
+static int finish_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct request *req = arg;
+	struct ext_ack ea = { 0 };
+	int err = 0;
+
+	req->done = true;
+	if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+		memcpy(&err, NLMSG_DATA(nlh), sizeof(int));
+	if (err >= 0)
+		return NL_STOP;
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+		parse_ack_tlvs(nlh, NLMSG_ALIGN(sizeof(int)), &ea);
+	req->error = err;
+	report_error(req->h->op, err, &ea, req->nest);
 	return NL_STOP;
 }
 
@@ -178,8 +239,12 @@ int hnl_request(struct hnl *h, struct nl_msg *msg,
 		int (*reply_cb)(struct nl_msg *msg, void *arg), void *arg)
 {
 	struct request req = { .h = h, .reply_cb = reply_cb, .arg = arg };
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct nl_cb *cb;
 	int err;
+
+	if (genlmsg_attrlen(nlmsg_data(nlh), 0) > 0)
+		req.nest = nla_type(genlmsg_attrdata(nlmsg_data(nlh), 0));
 
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb) {
@@ -190,6 +255,7 @@ int hnl_request(struct hnl *h, struct nl_msg *msg,
 	nl_cb_err(cb, NL_CB_CUSTOM, error_cb, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ack_cb, &req);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, finish_cb, &req);
 
 	err = nl_send_auto(h->sk, msg);
 	nlmsg_free(msg);
@@ -203,6 +269,13 @@ int hnl_request(struct hnl *h, struct nl_msg *msg,
 	/* One call returns after one datagram; reply and ack may be two. */
 	while (!req.done) {
 		err = nl_recvmsgs(h->sk, cb);
+		/* The kernel flagged a dump that changed while it was read. */
+		if (err == -NLE_DUMP_INTR && !req.error) {
+			fprintf(stderr, "hactl: %s: the list changed while it was read; try again\n",
+				h->op);
+			req.error = -EAGAIN;
+			break;
+		}
 		if (err < 0 && !req.done) {
 			fprintf(stderr, "hactl: %s: receiving reply: %s\n",
 				h->op, nl_geterror(err));
@@ -226,6 +299,18 @@ struct nl_msg *hnl_msg(struct hnl *h, uint8_t cmd)
 
 	if (msg && genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, h->family, 0, 0,
 			       cmd, HASTOR_GENL_VERSION))
+		return msg;
+	nlmsg_free(msg);
+	fprintf(stderr, "hactl: %s: out of memory\n", h->op);
+	return NULL;
+}
+
+struct nl_msg *hnl_msg_dump(struct hnl *h, uint8_t cmd)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg && genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, h->family, 0,
+			       NLM_F_DUMP, cmd, HASTOR_GENL_VERSION))
 		return msg;
 	nlmsg_free(msg);
 	fprintf(stderr, "hactl: %s: out of memory\n", h->op);

@@ -33,6 +33,13 @@ void hnl_close(struct hnl *h);
 struct nl_msg *hnl_msg(struct hnl *h, uint8_t cmd);
 
 /*
+ * The same for a dump: hnl_request() then hands every message of the
+ * dump to reply_cb and returns at its end (NLMSG_DONE), or with the
+ * error that ended it.
+ */
+struct nl_msg *hnl_msg_dump(struct hnl *h, uint8_t cmd);
+
+/*
  * Sends msg (and frees it), hands every reply message to reply_cb and
  * waits for the ack.  Returns 0, or a negative errno after printing
  * "hactl: <op>: <strerror>: <extack message>".

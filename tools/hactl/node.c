@@ -9,6 +9,7 @@
 #include <netlink/genl/genl.h>
 
 #include "hactl.h"
+#include "names.h"
 #include "output.h"
 
 /* Replies are checked as strictly as the kernel checks requests. */
@@ -311,18 +312,6 @@ int cmd_version(struct hactl *ctx, int argc, char **argv)
 	return ret;
 }
 
-static bool name_ok(const char *name)
-{
-	size_t len = strlen(name);
-
-	/* "." and ".." are refused by the kernel: they read as paths. */
-	return len >= 1 && len <= HASTOR_NAME_MAX &&
-	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "abcdefghijklmnopqrstuvwxyz"
-			    "0123456789._-") == len &&
-	       strcmp(name, ".") && strcmp(name, "..");
-}
-
 static int cmd_set(struct hactl *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -332,9 +321,7 @@ static int cmd_set(struct hactl *ctx, int argc, char **argv)
 		{ "help",    no_argument,	NULL, 'h' },
 		{ 0 }
 	};
-	const char *env = getenv("HACTL_NO_CLIENT_CHECKS");
-	/* Lets tests show that the kernel, not hactl, enforces the rules. */
-	bool check = !(env && *env && strcmp(env, "0"));
+	bool check = hactl_client_checks();
 	bool has_id = false, has_cluster = false;
 	uint32_t id = 0, cluster = 0;
 	const char *name = NULL;
@@ -364,9 +351,9 @@ static int cmd_set(struct hactl *ctx, int argc, char **argv)
 			has_cluster = true;
 			break;
 		case 'n':
-			if (check && !name_ok(optarg))
-				return hactl_usage_error(ctx, "--name: must be 1..%u characters of A-Z a-z 0-9 . _ -, not . or ..",
-							 HASTOR_NAME_MAX);
+			if (check && !hactl_name_ok(optarg))
+				return hactl_usage_error(ctx, "--name: must be %s",
+							 HACTL_NAME_RULE);
 			name = optarg;
 			break;
 		case 'h':

@@ -116,6 +116,22 @@ void json_close(void)
 	}
 }
 
+void json_array_open(const char *key)
+{
+	json_key(key);
+	fputc('[', stdout);
+	if (depth == JSON_MAX_DEPTH)
+		abort();
+	has_member[depth++] = false;
+}
+
+/* Never outermost: documents are objects. */
+void json_array_close(void)
+{
+	fputc(']', stdout);
+	depth--;
+}
+
 void json_str(const char *key, const char *val)
 {
 	json_key(key);

@@ -18,6 +18,9 @@ bool out_json(void);
 void json_open(const char *key);
 /* Closing the outermost object ends the line and flushes stdout. */
 void json_close(void);
+/* Arrays: members take a NULL key (json_str(NULL, ...), json_open(NULL)). */
+void json_array_open(const char *key);
+void json_array_close(void);
 void json_str(const char *key, const char *val);
 void json_uint(const char *key, unsigned long long val);
 void json_null(const char *key);
