@@ -184,6 +184,7 @@ int hs_btree_create(struct hs_pool *pool, const struct hs_btree_info *info,
 	hs_meta_release(&mb);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_create);
 
 /* Raise the count of everything a node points at. */
 static int node_inc_children(struct hs_pool *pool,
@@ -328,6 +329,7 @@ int hs_btree_lookup(struct hs_pool *pool, const struct hs_btree_info *info,
 {
 	return lookup(pool, info, root, key, value, false);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_lookup);
 
 /* For the I/O fast path: -EWOULDBLOCK when a node is not cached. */
 int hs_btree_lookup_cached(struct hs_pool *pool,
@@ -336,6 +338,7 @@ int hs_btree_lookup_cached(struct hs_pool *pool,
 {
 	return lookup(pool, info, root, key, value, true);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_lookup_cached);
 
 static void entries_shift(struct hastor_btree_node *n, u32 at, int by)
 {
@@ -417,6 +420,11 @@ int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
 	u32 i;
 
 	*replaced = false;
+	if (*root == HASTOR_NO_BLOCK) {
+		err = hs_btree_create(pool, info, root);
+		if (err)
+			return err;
+	}
 	err = shadow(pool, info, root, -1, &cur);
 	if (err)
 		return err;
@@ -487,6 +495,7 @@ out:
 	hs_meta_release(&cur);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_insert);
 
 /*
  * Remove key under the writable node cur.  *empty tells the caller that
@@ -549,6 +558,8 @@ int hs_btree_remove(struct hs_pool *pool, const struct hs_btree_info *info,
 	bool empty;
 	int err;
 
+	if (*root == HASTOR_NO_BLOCK)
+		return -ENODATA;
 	err = shadow(pool, info, root, -1, &cur);
 	if (err)
 		return err;
@@ -570,6 +581,7 @@ int hs_btree_remove(struct hs_pool *pool, const struct hs_btree_info *info,
 	hs_meta_release(&cur);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_remove);
 
 static int walk_rec(struct hs_pool *pool, const struct hs_btree_info *info,
 		    u64 pvbn, int level, hs_btree_walk_fn fn, void *ctx,
@@ -625,6 +637,7 @@ int hs_btree_walk(struct hs_pool *pool, const struct hs_btree_info *info,
 		return 0;
 	return walk_rec(pool, info, root, -1, fn, ctx, 0, false);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_walk);
 
 /*
  * Drop one reference to a tree.  Whatever only it held is freed: a node
@@ -675,6 +688,7 @@ void hs_btree_drop(struct hs_pool *pool, const struct hs_btree_info *info,
 	if (root != HASTOR_NO_BLOCK)
 		drop_rec(pool, info, root, 0);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_drop);
 
 struct check_ctx {
 	u64 entries;
@@ -710,3 +724,4 @@ int hs_btree_check(struct hs_pool *pool, const struct hs_btree_info *info,
 	*entries = c.entries;
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_check);

@@ -137,6 +137,7 @@ int hs_meta_read(struct hs_pool *pool, u64 pvbn, u32 magic,
 		dm_bufio_release(mb->buf);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_meta_read);
 
 /* As hs_meta_read, but never sleeps for I/O: -EWOULDBLOCK if uncached. */
 int hs_meta_get_cached(struct hs_pool *pool, u64 pvbn, u32 magic,
@@ -188,11 +189,13 @@ int hs_meta_new(struct hs_pool *pool, u64 pvbn, u32 magic,
 	dm_bufio_mark_buffer_dirty(mb->buf);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_meta_new);
 
 void hs_meta_dirty(struct hs_mblock *mb)
 {
 	dm_bufio_mark_buffer_dirty(mb->buf);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_meta_dirty);
 
 void hs_meta_release(struct hs_mblock *mb)
 {
@@ -200,6 +203,7 @@ void hs_meta_release(struct hs_mblock *mb)
 	mb->buf = NULL;
 	mb->data = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_meta_release);
 
 /* A freed block may become data: drop a clean cached copy of it. */
 void hs_meta_forget(struct hs_pool *pool, u64 pvbn)
@@ -210,6 +214,7 @@ void hs_meta_forget(struct hs_pool *pool, u64 pvbn)
 	if (!hs_member_of(pool, pvbn, &m, &block))
 		dm_bufio_forget(m->bufio, block);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_meta_forget);
 
 /* Write every dirty metadata block and flush every member. */
 int hs_meta_write_all(struct hs_pool *pool)
@@ -230,3 +235,4 @@ int hs_meta_write_all(struct hs_pool *pool)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_meta_write_all);

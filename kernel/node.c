@@ -59,6 +59,7 @@ void hastor_node_get(struct hastor_node_info *info)
 	*info = hastor_node;
 	mutex_unlock(&hastor_node_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(hastor_node_get);
 
 int hastor_node_update(const struct hastor_node_update *upd,
 		       struct hastor_node_info *info, bool *changed,
@@ -97,3 +98,4 @@ out:
 	mutex_unlock(&hastor_node_lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hastor_node_update);

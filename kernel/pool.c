@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uuid.h>
+#include <kunit/visibility.h>
 
 #include "pool.h"
 #include "meta.h"
@@ -53,6 +54,7 @@ void hs_pool_put(struct hs_pool *pool)
 {
 	kref_put(&pool->ref, hs_pool_release);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pool_put);
 
 struct hs_pool *hs_pool_find(const char *name)
 {
@@ -68,6 +70,7 @@ struct hs_pool *hs_pool_find(const char *name)
 	mutex_unlock(&hs_pools_lock);
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pool_find);
 
 struct hs_pool *hs_pool_find_dev(dev_t devt)
 {
@@ -214,11 +217,12 @@ out:
 	up_write(&pool->meta_lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pool_commit);
 
 /* ---- members and labels ---- */
 
-static int members_setup(struct hs_pool *pool, struct block_device **bdevs,
-			 int n)
+VISIBLE_IF_KUNIT int hs_pool_members_setup(struct hs_pool *pool,
+					 struct block_device **bdevs, int n)
 {
 	int i;
 
@@ -236,14 +240,16 @@ static int members_setup(struct hs_pool *pool, struct block_device **bdevs,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pool_members_setup);
 
-static void members_teardown(struct hs_pool *pool)
+VISIBLE_IF_KUNIT void hs_pool_members_teardown(struct hs_pool *pool)
 {
 	int i;
 
 	for (i = 0; i < pool->nr_members; i++)
 		dm_bufio_client_destroy(pool->members[i].bufio);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pool_members_teardown);
 
 static u64 disk_blocks(struct block_device *bdev)
 {
@@ -255,6 +261,7 @@ static int read_label(struct hs_member *m, struct hastor_label *out,
 		      const char **why)
 {
 	bool have = false;
+	const char *bad;
 	int i;
 
 	*why = "no valid label";
@@ -269,7 +276,7 @@ static int read_label(struct hs_member *m, struct hastor_label *out,
 		}
 		if (!hs_header_check(l, HASTOR_LABEL_MAGIC,
 				     HASTOR_LABEL_BLOCK + i, NULL, U64_MAX,
-				     why) &&
+				     &bad) &&
 		    (!have || le64_to_cpu(l->hdr.generation) >
 			      le64_to_cpu(out->hdr.generation))) {
 			memcpy(out, l, sizeof(*out));
@@ -369,6 +376,7 @@ static int super_load(struct hs_pool *pool, const char **why)
 	struct hs_member *m0 = &pool->members[0];
 	const struct hastor_super *best = NULL;
 	struct dm_buffer *bufs[2] = {};
+	const char *slot_why[2] = { "unreadable", "unreadable" };
 	int i, err = -EILSEQ;
 
 	*why = "no valid superblock";
@@ -383,18 +391,21 @@ static int super_load(struct hs_pool *pool, const char **why)
 		}
 		if (hs_header_check(sb, HASTOR_SUPER_MAGIC,
 				    HASTOR_SUPER_BLOCK + i, pool->uuid,
-				    U64_MAX, why))
+				    U64_MAX, &slot_why[i]))
 			continue;
 		gen = le64_to_cpu(sb->hdr.generation);
 		if ((gen & 1) != i) {
-			*why = "superblock in the wrong slot";
+			slot_why[i] = "superblock in the wrong slot";
 			continue;
 		}
 		if (!best || gen > le64_to_cpu(best->hdr.generation))
 			best = sb;
 	}
-	if (!best)
+	if (!best) {
+		pr_err("hastor: pool %s: no valid superblock: slot A: %s; slot B: %s\n",
+		       pool->name, slot_why[0], slot_why[1]);
 		goto out;
+	}
 	if (le32_to_cpu(best->version) != HASTOR_FORMAT_VERSION)
 		*why = "unknown superblock version";
 	else if (le32_to_cpu(best->incompat) & ~HASTOR_INCOMPAT_KNOWN)
@@ -431,7 +442,7 @@ out:
 	return err;
 }
 
-static struct hs_pool *pool_alloc(void)
+VISIBLE_IF_KUNIT struct hs_pool *hs_pool_alloc(void)
 {
 	struct hs_pool *pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 
@@ -451,6 +462,7 @@ static struct hs_pool *pool_alloc(void)
 	pool->state = HASTOR_POOL_ACTIVE;
 	return pool;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pool_alloc);
 
 /* ---- import ---- */
 
@@ -466,12 +478,12 @@ struct hs_pool *hs_pool_open(struct block_device **bdevs, int n,
 	int err;
 
 	*bad = -1;
-	pool = pool_alloc();
+	pool = hs_pool_alloc();
 	if (!pool) {
 		*why = "out of memory";
 		return ERR_PTR(-ENOMEM);
 	}
-	err = members_setup(pool, bdevs, n);
+	err = hs_pool_members_setup(pool, bdevs, n);
 	if (err) {
 		*why = "cannot create buffer cache";
 		goto err_free;
@@ -528,11 +540,12 @@ err_vols:
 err_sm:
 	hs_sm_destroy(&pool->sm);
 err_members:
-	members_teardown(pool);
+	hs_pool_members_teardown(pool);
 err_free:
 	hs_pool_put(pool);
 	return ERR_PTR(err);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pool_open);
 
 /* Final CP, then forget the pool.  The caller stopped all I/O. */
 void hs_pool_close(struct hs_pool *pool)
@@ -548,9 +561,10 @@ void hs_pool_close(struct hs_pool *pool)
 	mutex_unlock(&pool->mutex);
 	hs_vol_unload(pool);
 	hs_sm_destroy(&pool->sm);
-	members_teardown(pool);
+	hs_pool_members_teardown(pool);
 	hs_pool_put(pool);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pool_close);
 
 /* ---- format ---- */
 
@@ -612,12 +626,12 @@ int hs_pool_format(const char *name, struct block_device **bdevs, int n,
 	u64 pvbn = 0;
 	int i, err;
 
+	*bad = -1;
 	hastor_node_get(&node);
 	if (node.state == HASTOR_NODE_UNCONFIGURED) {
 		*why = "configure the node (hactl node set) first";
 		return -EINVAL;
 	}
-	*bad = -1;
 	for (i = 0; i < n; i++) {
 		if (disk_blocks(bdevs[i]) <
 		    HASTOR_RESERVED_BLOCKS + HS_MIN_DATA_BLOCKS) {
@@ -626,12 +640,12 @@ int hs_pool_format(const char *name, struct block_device **bdevs, int n,
 			return -EINVAL;
 		}
 	}
-	pool = pool_alloc();
+	pool = hs_pool_alloc();
 	if (!pool)
 		return -ENOMEM;
 	strscpy(pool->name, name, sizeof(pool->name));
 	generate_random_uuid(pool->uuid);
-	err = members_setup(pool, bdevs, n);
+	err = hs_pool_members_setup(pool, bdevs, n);
 	if (err)
 		goto out_free;
 	for (i = 0; i < n; i++) {
@@ -682,11 +696,12 @@ int hs_pool_format(const char *name, struct block_device **bdevs, int n,
 	*size = hs_blocks_to_bytes(pool->total_blocks);
 	hs_sm_destroy(&pool->sm);
 out_members:
-	members_teardown(pool);
+	hs_pool_members_teardown(pool);
 out_free:
 	hs_pool_put(pool);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pool_format);
 
 /* ---- the worker's CP timer ---- */
 

@@ -134,6 +134,12 @@ int hs_pool_format(const char *name, struct block_device **bdevs, int n,
 int hs_pool_commit(struct hs_pool *pool);
 void hs_pool_cp_timer(struct work_struct *work);
 void hs_pool_start_timer(struct hs_pool *pool);
+#if IS_ENABLED(CONFIG_KUNIT)
+struct hs_pool *hs_pool_alloc(void);
+int hs_pool_members_setup(struct hs_pool *pool, struct block_device **bdevs,
+			  int n);
+void hs_pool_members_teardown(struct hs_pool *pool);
+#endif
 
 unsigned int hs_io_start(struct hs_pool *pool);
 void hs_io_end(struct hs_pool *pool, unsigned int epoch);

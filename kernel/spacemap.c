@@ -50,6 +50,7 @@ const struct hs_btree_info *hs_refmap_info(void)
 {
 	return &refmap_info;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_refmap_info);
 
 int hs_sm_init(struct hs_spacemap *sm, u64 nr_blocks, u64 meta_reserve)
 {
@@ -105,6 +106,7 @@ bool hs_sm_is_new(struct hs_pool *pool, u64 pvbn)
 {
 	return pvbn < pool->sm.nr_blocks && test_bit(pvbn, pool->sm.txn_new);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_sm_is_new);
 
 static void set_count(struct hs_spacemap *sm, u64 pvbn, u16 count)
 {
@@ -318,6 +320,7 @@ int hs_sm_load(struct hs_pool *pool)
 	bitmap_zero(sm->dirty, sm->nr_chunks);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_sm_load);
 
 /*
  * Give every dirty chunk a block of this transaction and record it in the
@@ -375,3 +378,4 @@ int hs_sm_persist(struct hs_pool *pool)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_sm_persist);

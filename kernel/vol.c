@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <kunit/visibility.h>
 
 #include "vol.h"
 #include "btree.h"
@@ -63,6 +64,7 @@ const struct hs_btree_info *hs_mapping_info(void)
 {
 	return &mapping_info;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_mapping_info);
 
 const struct hs_btree_info *hs_voltab_info(void)
 {
@@ -78,6 +80,7 @@ u32 hs_vol_count(struct hs_pool *pool)
 		n++;
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_vol_count);
 
 struct hs_vol *hs_vol_find(struct hs_pool *pool, const char *name)
 {
@@ -88,6 +91,7 @@ struct hs_vol *hs_vol_find(struct hs_pool *pool, const char *name)
 			return vol;
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_vol_find);
 
 struct hs_vol *hs_vol_find_id(struct hs_pool *pool, u64 id)
 {
@@ -216,6 +220,7 @@ int hs_vol_load(struct hs_pool *pool, const char **why)
 	struct hs_vol *vol, *parent;
 	int err;
 
+	*why = NULL;	/* may hold an earlier step's text */
 	err = hs_btree_walk(pool, &voltab_info, pool->voltab_root,
 			    load_record, &ctx);
 	if (err) {
@@ -361,6 +366,7 @@ out:
 	up_write(&pool->meta_lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_vol_create);
 
 int hs_vol_resize(struct hs_pool *pool, const char *name, u64 size_blocks,
 		  struct hs_vol *out, const char **why)
@@ -483,6 +489,7 @@ out:
 	up_write(&pool->meta_lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_vol_snapshot);
 
 int hs_vol_clone(struct hs_pool *pool, const char *origin, const char *name,
 		 struct hs_vol *out, const char **why)
@@ -530,6 +537,7 @@ out:
 	up_write(&pool->meta_lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_vol_clone);
 
 /*
  * A volume with snapshots, or a snapshot backing clones, stays: the
@@ -592,6 +600,7 @@ out:
 	up_write(&pool->meta_lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_vol_delete);
 
 struct space_ctx {
 	struct hs_pool *pool;
@@ -625,3 +634,4 @@ int hs_vol_space(struct hs_pool *pool, struct hs_vol *vol, u64 *unique,
 	*shared = c.shared;
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_vol_space);

@@ -7,12 +7,12 @@ pkgs=(
 	# build: kernel module, test kernel, hactl
 	build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
 	kmod pkg-config libnl-3-dev libnl-genl-3-dev libkmod-dev
-	libdevmapper-dev linux-source-6.1
+	libdevmapper-dev libisal-dev zlib1g-dev linux-source-6.1
 	# Debian's stock kernel: the module must build and load there too
 	linux-headers-amd64 linux-image-amd64
 	# test harness: guests, shared LUNs with SCSI-3 PR, guest userland
 	qemu-system-x86 qemu-block-extra qemu-utils tgt sg3-utils
-	busybox-static python3 iproute2 util-linux e2fsprogs
+	busybox-static python3 iproute2 util-linux e2fsprogs dmsetup fio
 )
 
 missing=()

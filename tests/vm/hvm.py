@@ -493,10 +493,12 @@ class VM:
         problems = []
         if not self.dead:
             try:
-                self.run("if grep -q '^hastor_kunit ' /proc/modules; then "
+                # Removing the devices exports pools (a final CP each).
+                self.run("dmsetup remove_all 2>/dev/null; "
+                         "if grep -q '^hastor_kunit ' /proc/modules; then "
                          "rmmod hastor_kunit; fi; "
                          "if grep -q '^hastor ' /proc/modules; then "
-                         "rmmod hastor; fi", timeout=120)
+                         "rmmod hastor; fi", timeout=300)
                 leaks = self.out("f=/sys/kernel/debug/kmemleak; "
                                  "[ -w $f ] || exit 0; echo scan > $f; "
                                  "cat $f", timeout=300)

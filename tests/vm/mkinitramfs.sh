@@ -36,6 +36,7 @@ copy_bin() {
 gcc -static -O2 -Wall -Wextra -o "$root/sbin/hastor-agent" "$top/tests/vm/agent.c"
 copy_bin "$top/tools/hactl/hactl" /usr/sbin/hactl
 copy_bin "$top/tests/tools/nlbad" /usr/bin/nlbad
+copy_bin "$top/tests/tools/hswriter" /usr/bin/hswriter
 copy_bin /usr/bin/sg_persist /usr/bin/sg_persist
 copy_bin /usr/bin/sg_inq /usr/bin/sg_inq
 # busybox's sh runs its own applets before anything on PATH, so tests
@@ -43,6 +44,9 @@ copy_bin /usr/bin/sg_inq /usr/bin/sg_inq
 # and util-linux setpriv (busybox's cannot change uids).
 copy_bin /bin/dd /usr/bin/dd
 copy_bin /usr/bin/setpriv /usr/bin/setpriv
+copy_bin /sbin/dmsetup /usr/sbin/dmsetup
+copy_bin /sbin/mke2fs /usr/sbin/mke2fs
+copy_bin /sbin/e2fsck /usr/sbin/e2fsck
 
 for m in "$moddir"/*.ko; do
 	[ -e "$m" ] && cp "$m" "$root/lib/modules/hastor/"

@@ -42,6 +42,7 @@
 #include "format.h"
 #include "hactl.h"
 #include "output.h"
+#include "pool.h"
 
 /* 250^9 > 2^64 keys: no real tree is deeper than 9 levels. */
 #define MAX_LEVEL		8
@@ -597,6 +598,9 @@ static bool pick_super(struct check *c)
 		if (st[s] <= 0)
 			continue;
 		g[s] = le64toh(sb[s].hdr.generation);
+		if (c->verbose && !out_json())
+			printf("checked %s: generation %" PRIu64 "\n",
+			       where_super(c, s, w, sizeof(w)), g[s]);
 		if (g[s] % 2 != (uint64_t)s)
 			ERR(c, where_super(c, s, w, sizeof(w)), "super-slot",
 			    "generation %" PRIu64 " belongs in slot %c", g[s],
@@ -1643,12 +1647,7 @@ static int parse_args(struct check *c, int argc, char **argv, int *first)
 	return HACTL_EXIT_OK;
 }
 
-/*
- * "hactl pool check [-v] DISK...": an entry of pool_cmds (pool.c), with
- * its declaration in pool.h.  0 clean, 1 findings, 2 usage.
- */
-int cmd_pool_check(struct hactl *ctx, int argc, char **argv);
-
+/* "hactl pool check [-v] DISK...": 0 clean, 1 findings, 2 usage. */
 int cmd_pool_check(struct hactl *ctx, int argc, char **argv)
 {
 	struct check *c = calloc(1, sizeof(*c));
