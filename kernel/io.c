@@ -253,20 +253,36 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 		err = -EIO;	/* no source device to fetch from yet */
 		goto fail;
 	}
+	if (write && xa_load(&vol->provisioning, ctx->vblock)) {
+		/* Behind a write giving this block a new home: wait for it. */
+		struct hs_bio_ctx *owner = xa_load(&vol->provisioning,
+						   ctx->vblock);
+
+		bio_list_add(&owner->waiters, bio);
+		up_write(&pool->meta_lock);
+		return;
+	}
 	if (!err && write && hs_map_time(v) < vol->snap_time) {
 		/*
-		 * Maybe shared: copy the tree path (raising the counts of
-		 * what it shares) and stamp the mapping as ours; then the
-		 * data block's count says whether it is shared too.
+		 * Maybe shared.  Copying the tree path (which raises the
+		 * counts of what it shares) makes the data block's count
+		 * exact; only if that says "ours alone" is the mapping
+		 * stamped as ours, so the fast path writes it in place.
 		 */
-		val = cpu_to_le64(hs_map_make(hs_map_pvbn(v), pool->snap_time));
 		err = hs_btree_insert(pool, hs_mapping_info(), &vol->root,
 				      ctx->vblock, &val, NULL, &replaced);
+		if (!err && hs_sm_count(pool, hs_map_pvbn(v)) > 1) {
+			old = hs_map_pvbn(v);
+		} else if (!err) {
+			val = cpu_to_le64(hs_map_make(hs_map_pvbn(v),
+						      pool->snap_time));
+			err = hs_btree_insert(pool, hs_mapping_info(),
+					      &vol->root, ctx->vblock, &val,
+					      NULL, &replaced);
+		}
 		if (err)
 			goto meta_fail;
 		vol->dirty = true;
-		if (hs_sm_count(pool, hs_map_pvbn(v)) > 1)
-			old = hs_map_pvbn(v);
 	}
 	if (!err && old == HASTOR_NO_BLOCK) {
 		/* Read, or a write to a block that is ours alone. */
@@ -282,8 +298,24 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 
 	/* A new block: unmapped, or shared with a snapshot or clone. */
 	err = hs_sm_reserve_data(pool, &pvbn);
+	if (err == -ENOSPC && pool->sm.nr_pending && !ctx->retried) {
+		/* Blocks freed since the last CP are free after the next. */
+		ctx->retried = true;
+		up_write(&pool->meta_lock);
+		mutex_lock(&pool->mutex);
+		hs_pool_commit(pool);
+		mutex_unlock(&pool->mutex);
+		process_bio(pool, bio);
+		return;
+	}
 	if (err)
 		goto fail;
+	err = xa_err(xa_store(&vol->provisioning, ctx->vblock, ctx,
+			      GFP_NOIO));
+	if (err) {
+		hs_sm_cancel_data(pool, pvbn);
+		goto fail;
+	}
 	ctx->new_pvbn = pvbn;
 	ctx->epoch = hs_io_start(pool);
 	up_write(&pool->meta_lock);
@@ -332,8 +364,15 @@ static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
 		vol->mapped++;
 	vol->dirty = true;
 out:
+	xa_erase(&vol->provisioning, ctx->vblock);
 	up_write(&pool->meta_lock);
 	ctx->new_pvbn = HASTOR_NO_BLOCK;
+	if (!bio_list_empty(&ctx->waiters)) {
+		spin_lock_irq(&pool->lock);
+		bio_list_merge(&pool->deferred, &ctx->waiters);
+		spin_unlock_irq(&pool->lock);
+		queue_work(pool->wq, &pool->worker);
+	}
 	if (!ctx->status && bio->bi_opf & REQ_FUA)
 		return true;	/* durable only with its mapping: after a CP */
 	fail_bio(bio, ctx->status);

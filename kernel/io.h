@@ -20,9 +20,11 @@ struct hs_bio_ctx {
 	struct list_head list;	/* pool->completed */
 	unsigned int epoch;
 	bool tracked;		/* counted in pool->io_count[epoch] */
+	bool retried;		/* after a CP that freed space */
 	u64 vblock;
 	u64 new_pvbn;		/* block being written, or HASTOR_NO_BLOCK */
 	struct page *page;	/* read-modify-write buffer */
+	struct bio_list waiters;	/* writes to the same block, parked */
 	blk_status_t status;
 };
 

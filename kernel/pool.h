@@ -47,6 +47,7 @@ struct hs_spacemap {
 	u64 nr_busy;
 	u64 nr_used;		/* count > 0 */
 	u64 nr_meta;
+	u64 nr_pending;		/* free again after the next CP */
 	u64 cursor;		/* next-fit allocation */
 	u64 meta_reserve;
 };
@@ -64,6 +65,12 @@ struct hs_vol {
 	u32 snap_time;
 	bool dirty;			/* record differs from the voltab */
 	int active;			/* open hastor-vol targets */
+	/*
+	 * Blocks getting a new PVBN, to the hs_bio_ctx doing it: later
+	 * writes to the block wait behind it (partial writes of one block
+	 * must not each get a block of their own).  Under meta_lock.
+	 */
+	struct xarray provisioning;
 	char name[HASTOR_VOL_NAME_LEN];
 };
 

@@ -159,7 +159,8 @@ void hs_sm_dec(struct hs_pool *pool, u64 pvbn)
 	if (!c) {
 		sm->nr_used--;
 		__clear_bit(pvbn, sm->txn_new);
-		__set_bit(pvbn, sm->pending);
+		if (!__test_and_set_bit(pvbn, sm->pending))
+			sm->nr_pending++;
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_sm_dec);
@@ -236,7 +237,8 @@ EXPORT_SYMBOL_IF_KUNIT(hs_sm_commit_data);
 void hs_sm_cancel_data(struct hs_pool *pool, u64 pvbn)
 {
 	/* Its write may still be in the device queue: reuse after a CP. */
-	__set_bit(pvbn, pool->sm.pending);
+	if (!__test_and_set_bit(pvbn, pool->sm.pending))
+		pool->sm.nr_pending++;
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_sm_cancel_data);
 
@@ -257,6 +259,7 @@ void hs_sm_txn_end(struct hs_pool *pool)
 	}
 	bitmap_zero(sm->pending, sm->nr_blocks);
 	bitmap_zero(sm->txn_new, sm->nr_blocks);
+	sm->nr_pending = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_sm_txn_end);
 

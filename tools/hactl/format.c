@@ -226,6 +226,8 @@ int hastor_read_label_copies(int fd, struct hastor_label_copies *lc)
 	memset(lc, 0, sizeof(*lc));
 	lc->best = -1;
 	for (i = 0; i < 2; i++) {
+		/* A device that does not fill read buffers reads as zeros. */
+		memset(buf, 0, sizeof(buf));
 		err = hastor_read_block(fd, HASTOR_LABEL_BLOCK + i, buf);
 		if (err) {
 			lc->err[i] = HASTOR_E_IO;

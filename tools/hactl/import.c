@@ -5,6 +5,7 @@
  * labels, creates that device and then one device per volume; export
  * removes them.  Names and tables: Documentation/targets.md.
  */
+#define _GNU_SOURCE	/* O_DIRECT */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -84,7 +85,14 @@ static int read_member(const char *path, struct member *m, char *why,
 	struct stat st;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_DIRECT: another node may have rewritten the label since this
+	 * one cached it, and a device that does not fill read buffers
+	 * (null_blk) must not show a stale page's label.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	if (fd < 0 && errno == EINVAL)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		snprintf(why, whylen, "%s", strerror(errno));
@@ -98,12 +106,6 @@ static int read_member(const char *path, struct member *m, char *why,
 	snprintf(m->path, sizeof(m->path), "%s", path);
 	m->major = major(st.st_rdev);
 	m->minor = minor(st.st_rdev);
-	/*
-	 * Shared disks: another node may have rewritten the label since
-	 * this one last read it.  Drop cached pages so the read goes to
-	 * the disk (the format helpers do not use O_DIRECT buffers).
-	 */
-	posix_fadvise(fd, 0, 2 * HASTOR_BLOCK_SIZE, POSIX_FADV_DONTNEED);
 	memset(&m->label, 0, sizeof(m->label));
 	err = hastor_read_label(fd, &m->label, why, whylen);
 	close(fd);

@@ -160,6 +160,25 @@ static int cmd_vol_create(struct hactl *ctx, int argc, char **argv)
 	return ret;
 }
 
+/*
+ * The kernel refuses to delete what others depend on, in words it cannot
+ * fill in (extended acks are static text): name the dependents here.
+ */
+static void name_dependents(struct hnl *h, const struct hactl_vol_path *vp)
+{
+	struct vol_info *vols;
+	size_t n, i;
+
+	if (vol_dump(h, vp->pool, false, &vols, &n))
+		return;
+	for (i = 0; i < n; i++)
+		if (HAS(&vols[i], HASTOR_A_VOL_ORIGIN) &&
+		    !strcmp(vols[i].origin, vp->full))
+			fprintf(stderr, "hactl: %s/%s depends on %s/%s\n",
+				vp->pool, vols[i].name, vp->pool, vp->full);
+	free(vols);
+}
+
 /* Removes the dm device (if any), then the volume; or neither. */
 static int delete_one(struct hactl *ctx, const struct hactl_vol_path *vp)
 {
@@ -200,6 +219,7 @@ static int delete_one(struct hactl *ctx, const struct hactl_vol_path *vp)
 		if (removed && hdm_recreate(&d) < 0)
 			fprintf(stderr, "hactl: %s: /dev/mapper/%s could not be re-created; 'hactl pool export' and 'import' restore it\n",
 				ctx->path, name);
+		name_dependents(&h, vp);
 		goto out;
 	}
 	free(l.v);
