@@ -13,6 +13,7 @@ pkgs=(
 	# test harness: guests, shared LUNs with SCSI-3 PR, guest userland
 	qemu-system-x86 qemu-block-extra qemu-utils tgt sg3-utils
 	busybox-static python3 iproute2 util-linux e2fsprogs dmsetup fio
+	valgrind
 )
 
 missing=()

@@ -320,3 +320,73 @@ def test_bad_input(h):
     vols = json.loads(vm.out("hactl -j vol list tank"))["volumes"]
     expect(len(vols) == 1, "volumes changed: %s", vols)
     vm.allow(r"device-mapper: table: .*hastor|device-mapper: ioctl")
+
+
+def flip(path, offset):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ 0x5a]))
+
+
+def sha(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def test_corruption(h):
+    """Damage metadata on the disk: import is refused naming the block,
+    nothing is written, the checker names it; undo it, and all is well."""
+    vm = h.vm(local_disk_mb=128)
+    img = os.path.join(vm.workdir, "local.img")
+    setup(vm)
+    vm.out("hactl pool create tank /dev/vda && "
+           "hactl vol create tank/v --size 32M")
+    vm.out("hswriter write /dev/mapper/tank:v --blocks 8192 --count 1500 "
+           "--seed 3 && hactl snapshot create tank/v@s")
+    vm.out("hactl pool export tank")
+    listing = vm.out("hactl pool check -v /dev/vda")
+    targets = {}
+    for line in listing.splitlines():
+        f = line.split()
+        if line.startswith("checked pvbn") and "(" in line:
+            kind = line.split("(", 1)[1].split(")")[0]
+            kind = kind.split(" of volume")[0].split(", chunk")[0]
+            targets.setdefault(kind, int(f[2]))
+    expect(len(targets) >= 3, "block kinds found: %s", targets)
+    vm.allow(r"hastor|device-mapper")
+    for kind, pvbn in sorted(targets.items()):
+        offset = (256 + pvbn) * 4096 + 1000
+        flip(img, offset)
+        before = sha(img)
+        st, out = vm.run("hactl pool import tank --disks /dev/vda",
+                         check=False)
+        expect(st == 1, "%s damaged at %d: import %d: %s", kind, pvbn, st,
+               out)
+        dmesg = vm.out("dmesg | tail -n 20")
+        expect("%d" % pvbn in dmesg, "kernel log does not name block %d:\n%s",
+               pvbn, dmesg)
+        expect(sha(img) == before, "a refused import wrote to the disk")
+        st, out = vm.run("hactl pool check /dev/vda", check=False)
+        expect(st == 1 and str(pvbn) in out, "checker on %s at %d: %s",
+               kind, pvbn, out)
+        flip(img, offset)
+    # One damaged label copy: the other serves; both: refused.
+    flip(img, 2000)
+    vm.out("hactl pool import tank --disks /dev/vda && "
+           "hactl pool export tank")
+    flip(img, 4096 + 2000)
+    before = sha(img)
+    st, out = vm.run("hactl pool import tank --disks /dev/vda", check=False)
+    expect(st == 1, "import with both labels damaged: %s", out)
+    expect(sha(img) == before, "a refused import wrote to the disk")
+    st, out = vm.run("hactl pool check /dev/vda", check=False)
+    expect(st == 1 and "label" in out, "checker on labels: %s", out)
+    flip(img, 2000)
+    flip(img, 4096 + 2000)
+    vm.out("hactl pool import tank --disks /dev/vda")
+    vm.out("hswriter verify /dev/mapper/tank:v --blocks 8192 | grep -c ^B")
+    h.note("corruption: %d metadata kinds and labels: refused, named, "
+           "nothing written" % len(targets))
