@@ -21,8 +21,8 @@ STOCK_OUT = $(TOP)/build/stock
 MODULE_SRCS = Kbuild $(filter-out %.mod.c,$(wildcard kernel/Kbuild \
 	      kernel/*.[ch] kernel/tests/*.c include/uapi/linux/*.h))
 
-.PHONY: all deps kernel module stock-module tools checkpatch check kunit \
-	demo clean
+.PHONY: all deps kernel module stock-module tools check kunit \
+	demo bench clean
 
 all: module tools
 
@@ -47,9 +47,6 @@ tools: deps
 	$(MAKE) -C tools/hactl
 	$(MAKE) -C tests/tools
 
-checkpatch: kernel
-	$(TOP)/tests/checkpatch.sh
-
 check: all stock-module
 	$(TOP)/tests/run $(if $(T),$(T),)
 
@@ -58,6 +55,10 @@ kunit: all
 
 demo: all
 	$(TOP)/tests/run --demo
+
+# Benchmarks report ratios measured side by side; they are not tests.
+bench: all
+	$(TOP)/tests/run --bench pool
 
 clean:
 	find kernel \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \

@@ -189,7 +189,8 @@ class Job:
 
 class VM:
     def __init__(self, name, index, workdir, kernel, initrd, mem=1024,
-                 smp=1, fabric=None, links=0, local_disk_mb=0, append=""):
+                 smp=1, fabric=None, links=0, local_disk_mb=0, append="",
+                 tools_disk=None):
         self.name = name
         self.index = index
         self.workdir = workdir
@@ -201,6 +202,7 @@ class VM:
         self.links = links
         self.local_disk_mb = local_disk_mb
         self.append = append
+        self.tools_disk = tools_disk
         self.proc = None
         self.lock = threading.Lock()
         self.jobs = {}
@@ -251,6 +253,11 @@ class VM:
             cmd += ["-drive", "file=%s,format=raw,if=none,id=local,"
                     "cache=none,aio=threads" % img,
                     "-device", "virtio-blk-pci,drive=local,serial=local"]
+        if self.tools_disk:
+            # Benchmark tools (fio and its libraries), read-only.
+            cmd += ["-drive", "file=%s,format=raw,if=none,id=tools,"
+                    "readonly=on" % self.tools_disk,
+                    "-device", "virtio-blk-pci,drive=tools,serial=tools"]
         if self.fabric:
             cmd += ["-device", "virtio-scsi-pci,id=scsi0"]
             for lun in range(1, self.fabric.luns + 1):

@@ -56,6 +56,30 @@ class Artifacts:
             sh(mk, self.initrds["stock"], stock_mod, kver)
 
 
+def tools_disk(art):
+    """An ext4 image holding fio and every library it needs, at their
+    own paths under the image's root (made once per run)."""
+    img = os.path.join(art.vmdir, "tools.img")
+    if os.path.exists(img):
+        return img
+    root = os.path.join(art.vmdir, "tools")
+    progs = ["/usr/bin/fio"]
+    files = set(progs)
+    for prog in progs:
+        out = sh("ldd", prog)
+        files.update(w for w in out.split() if w.startswith("/"))
+    for f in files:
+        dst = os.path.join(root, f.lstrip("/"))
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy(os.path.realpath(f), dst)
+    size = sum(os.path.getsize(os.path.join(d, f))
+               for d, _, fs in os.walk(root) for f in fs)
+    sh("mke2fs", "-q", "-t", "ext4", "-d", root, img,
+       "%dk" % (size // 1024 * 3 // 2 + 16384))
+    shutil.rmtree(root)
+    return img
+
+
 class Harness:
     def __init__(self, name, art):
         self.name = name
@@ -161,16 +185,25 @@ def main(argv):
         return 0
     t0 = time.monotonic()
     art = Artifacts()
-    if "--demo" in argv:
-        sys.path.insert(0, os.path.join(TOP, "tests"))
-        import demo
-        h = Harness("demo", art)
+    if "--demo" in argv or "--bench" in argv:
+        # A script with run(h): the demo, or a benchmark (tests/bench/).
+        if "--demo" in argv:
+            path, name = os.path.join(TOP, "tests", "demo.py"), "demo"
+        else:
+            name = argv[argv.index("--bench") + 1]
+            path = os.path.join(TOP, "tests", "bench", name + ".py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        h = Harness(name, art)
+        h.tools_disk = lambda: tools_disk(art)
         try:
-            demo.run(h)
+            mod.run(h)
         finally:
             problems = h.teardown()
+            shutil.rmtree(art.vmdir, ignore_errors=True)
         for p in problems:
-            print("demo: kernel report: %s" % p)
+            print("%s: kernel report: %s" % (name, p))
         return 1 if problems else 0
 
     tests = discover(argv)
