@@ -282,8 +282,13 @@ static u32 leaf_index(struct hastor_btree_node *n, u64 key, bool *found)
 	return lo;
 }
 
+/*
+ * Find key and the entries for key + 1, key + 2, ... that follow it in the
+ * same leaf, up to max of them; returns how many (values holds them), or
+ * -ENODATA when key itself is absent.
+ */
 static int lookup(struct hs_pool *pool, const struct hs_btree_info *info,
-		  u64 root, u64 key, void *value, bool cached)
+		  u64 root, u64 key, void *values, u32 max, bool cached)
 {
 	struct hs_mblock mb;
 	u64 pvbn = root;
@@ -294,7 +299,7 @@ static int lookup(struct hs_pool *pool, const struct hs_btree_info *info,
 	for (depth = 0; depth < HS_BTREE_MAX_DEPTH; depth++) {
 		struct hastor_btree_node *n;
 		bool found;
-		u32 i;
+		u32 i, k;
 
 		if (cached) {
 			err = hs_meta_get_cached(pool, pvbn,
@@ -309,10 +314,13 @@ static int lookup(struct hs_pool *pool, const struct hs_btree_info *info,
 		n = node_of(&mb);
 		if (is_leaf(n)) {
 			i = leaf_index(n, key, &found);
-			if (found)
-				memcpy(value, value_at(n, i), info->value_size);
+			for (k = 0; found && k < max &&
+			     i + k < nr_entries(n) &&
+			     key_at(n, i + k) == key + k; k++)
+				memcpy((u8 *)values + k * info->value_size,
+				       value_at(n, i + k), info->value_size);
 			hs_meta_release(&mb);
-			return found ? 0 : -ENODATA;
+			return found ? k : -ENODATA;
 		}
 		if (!nr_entries(n) || key < key_at(n, 0)) {
 			hs_meta_release(&mb);
@@ -327,16 +335,31 @@ static int lookup(struct hs_pool *pool, const struct hs_btree_info *info,
 int hs_btree_lookup(struct hs_pool *pool, const struct hs_btree_info *info,
 		    u64 root, u64 key, void *value)
 {
-	return lookup(pool, info, root, key, value, false);
+	int r = lookup(pool, info, root, key, value, 1, false);
+
+	return r < 0 ? r : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_btree_lookup);
 
-/* For the I/O fast path: -EWOULDBLOCK when a node is not cached. */
+/*
+ * For the I/O fast path: never sleeps (-EWOULDBLOCK when a node is not
+ * cached); returns the number of consecutive keys found from key.
+ */
+int hs_btree_lookup_run_cached(struct hs_pool *pool,
+			       const struct hs_btree_info *info, u64 root,
+			       u64 key, void *values, u32 max)
+{
+	return lookup(pool, info, root, key, values, max, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_lookup_run_cached);
+
 int hs_btree_lookup_cached(struct hs_pool *pool,
 			   const struct hs_btree_info *info, u64 root,
 			   u64 key, void *value)
 {
-	return lookup(pool, info, root, key, value, true);
+	int r = lookup(pool, info, root, key, value, 1, true);
+
+	return r < 0 ? r : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_btree_lookup_cached);
 

@@ -27,6 +27,9 @@ int hs_btree_lookup(struct hs_pool *pool, const struct hs_btree_info *info,
 int hs_btree_lookup_cached(struct hs_pool *pool,
 			   const struct hs_btree_info *info, u64 root,
 			   u64 key, void *value);
+int hs_btree_lookup_run_cached(struct hs_pool *pool,
+			       const struct hs_btree_info *info, u64 root,
+			       u64 key, void *values, u32 max);
 int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
 		    u64 *root, u64 key, const void *value, void *old,
 		    bool *replaced);

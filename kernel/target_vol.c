@@ -6,7 +6,8 @@
  *
  * map() serves without sleeping what the cached metadata answers: reads
  * of mapped blocks (and of unmapped ones, as zeros) and writes to blocks
- * only this volume references, in place.  It only trylocks meta_lock, so
+ * only this volume references, in place, a run of consecutive blocks at
+ * a time; dm_accept_partial_bio() cuts a bio where the run ends.  It only trylocks meta_lock, so
  * a CP or a metadata change never stalls it; whatever it cannot decide
  * goes to the pool's worker (io.c).  Every bio that reaches a data block
  * is counted in the pool's I/O epoch until it completes.
@@ -17,8 +18,12 @@
 #include "io.h"
 #include "vol.h"
 #include "btree.h"
+#include "meta.h"
 
 #define DM_MSG_PREFIX "hastor-vol"
+
+/* Longest run map() remaps at once (its lookup buffer is on the stack). */
+#define HS_RUN_MAX	32
 
 static int vol_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
@@ -74,7 +79,8 @@ static int vol_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (err)
 		goto err_pool;
 
-	err = dm_set_target_max_io_len(ti, HASTOR_SECTORS_PER_BLOCK);
+	err = dm_set_target_max_io_len(ti, HS_RUN_MAX *
+				       HASTOR_SECTORS_PER_BLOCK);
 	if (err) {
 		ti->error = "cannot set the I/O size";
 		goto err_active;
@@ -113,23 +119,65 @@ static void vol_dtr(struct dm_target *ti)
 	kfree(vt);
 }
 
+/* Keep only the bio's first n blocks; dm sends the rest on its own. */
+static void keep_blocks(struct bio *bio, u64 n)
+{
+	sector_t start = bio->bi_iter.bi_sector;
+	sector_t end = ((start >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT)) + n) <<
+		       (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
+
+	if (end < bio_end_sector(bio))
+		dm_accept_partial_bio(bio, end - start);
+}
+
+/*
+ * The longest run of blocks from the bio's first that the fast path may
+ * serve with one remap: mapped, present, at consecutive PVBNs on one
+ * member, and for writes this volume's alone.  0: none.
+ */
+static u64 fast_run(struct hs_pool *pool, struct hs_vol *vol, u64 first,
+		    u64 nblocks, bool write, u64 *pvbn0, int *lookup)
+{
+	__le64 vals[HS_RUN_MAX];
+	struct hs_member *m;
+	sector_t block;
+	u64 v, run, i;
+
+	*lookup = hs_btree_lookup_run_cached(pool, hs_mapping_info(),
+					     vol->root, first, vals,
+					     min_t(u64, nblocks, HS_RUN_MAX));
+	if (*lookup <= 0)
+		return 0;
+	for (i = 0; i < *lookup; i++) {
+		v = le64_to_cpu(vals[i]);
+		if (v & HASTOR_MAP_ABSENT ||
+		    (write && hs_map_time(v) < vol->snap_time) ||
+		    (i && hs_map_pvbn(v) != *pvbn0 + i))
+			break;
+		if (!i)
+			*pvbn0 = hs_map_pvbn(v);
+	}
+	run = i;
+	if (!run || hs_member_of(pool, *pvbn0, &m, &block))
+		return 0;
+	return min(run, m->pvbn_start + m->data_blocks - *pvbn0);
+}
+
 static int vol_map(struct dm_target *ti, struct bio *bio)
 {
 	struct hs_vol_tgt *vt = ti->private;
 	struct hs_bio_ctx *ctx = dm_per_bio_data(bio, sizeof(*ctx));
 	struct hs_pool *pool = vt->pool;
-	struct hs_vol *vol = vt->vol;
 	bool write = op_is_write(bio_op(bio));
-	__le64 val = 0;
-	u64 v;
-	int err;
+	sector_t start = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	u64 nblocks, run, pvbn0 = 0;
+	int lookup;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->vt = vt;
 	ctx->new_pvbn = HASTOR_NO_BLOCK;
-	ctx->vblock = dm_target_offset(ti, bio->bi_iter.bi_sector) >>
-		      (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
-	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	ctx->vblock = start >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
+	bio->bi_iter.bi_sector = start;
 
 	if (write && vt->ro)
 		return DM_MAPIO_KILL;
@@ -141,34 +189,39 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 		hs_defer_bio(pool, bio);
 		return DM_MAPIO_SUBMITTED;
 	}
-	if (!down_read_trylock(&pool->meta_lock)) {
-		hs_defer_bio(pool, bio);
-		return DM_MAPIO_SUBMITTED;
-	}
+	nblocks = ((bio_end_sector(bio) - 1) >>
+		   (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT)) - ctx->vblock + 1;
+	if (!down_read_trylock(&pool->meta_lock))
+		goto defer;
 	if (pool->state == HASTOR_POOL_FAILED) {
 		up_read(&pool->meta_lock);
 		return DM_MAPIO_KILL;
 	}
-	err = hs_btree_lookup_cached(pool, hs_mapping_info(), vol->root,
-				     ctx->vblock, &val);
-	v = le64_to_cpu(val);
-	if (err == -ENODATA && !write) {
+	run = fast_run(pool, vt->vol, ctx->vblock, nblocks, write, &pvbn0,
+		       &lookup);
+	if (lookup == -ENODATA && !write) {
 		up_read(&pool->meta_lock);
+		keep_blocks(bio, 1);
 		zero_fill_bio(bio);
 		bio_endio(bio);
 		return DM_MAPIO_SUBMITTED;
 	}
-	if (err || v & HASTOR_MAP_ABSENT ||
-	    (write && hs_map_time(v) < vol->snap_time) ||
-	    hs_remap(pool, bio, hs_map_pvbn(v))) {
+	if (!run) {
 		up_read(&pool->meta_lock);
-		hs_defer_bio(pool, bio);
-		return DM_MAPIO_SUBMITTED;
+		goto defer;
 	}
+	keep_blocks(bio, run);
+	hs_remap(pool, bio, pvbn0);
 	ctx->epoch = hs_io_start(pool);
 	ctx->tracked = true;
 	up_read(&pool->meta_lock);
 	return DM_MAPIO_REMAPPED;
+
+defer:
+	/* The worker handles one block at a time. */
+	keep_blocks(bio, 1);
+	hs_defer_bio(pool, bio);
+	return DM_MAPIO_SUBMITTED;
 }
 
 static int vol_end_io(struct dm_target *ti, struct bio *bio,

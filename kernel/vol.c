@@ -330,7 +330,7 @@ static struct hs_vol *vol_new(struct hs_pool *pool, const char *name)
 	return vol;
 }
 
-static int writable(struct hs_pool *pool, const char **why)
+static int check_writable(struct hs_pool *pool, const char **why)
 {
 	if (pool->state != HASTOR_POOL_ACTIVE) {
 		*why = "pool is not writable";
@@ -350,7 +350,7 @@ int hs_vol_create(struct hs_pool *pool, const char *name, u64 size_blocks,
 		return -EINVAL;
 	}
 	down_write(&pool->meta_lock);
-	err = writable(pool, why);
+	err = check_writable(pool, why);
 	if (err)
 		goto out;
 	if (hs_vol_find(pool, name)) {
@@ -378,7 +378,7 @@ int hs_vol_resize(struct hs_pool *pool, const char *name, u64 size_blocks,
 	int err;
 
 	down_write(&pool->meta_lock);
-	err = writable(pool, why);
+	err = check_writable(pool, why);
 	if (err)
 		goto out;
 	vol = hs_vol_find(pool, name);
@@ -403,7 +403,8 @@ out:
 	return err;
 }
 
-/* A vol@snap or clone takes a new time, so the source's mappings become
+/*
+ * A vol@snap or clone takes a new time, so the source's mappings become
  * "maybe shared" for whoever writes next.
  */
 static int bump_time(struct hs_pool *pool, u32 *time, const char **why)
@@ -416,19 +417,45 @@ static int bump_time(struct hs_pool *pool, u32 *time, const char **why)
 	return 0;
 }
 
-static int share_root(struct hs_pool *pool, struct hs_vol *src,
-		      struct hs_vol *dst)
+/*
+ * A new record named name that shares src's tree: a snapshot of a volume
+ * or a clone of a snapshot.  It takes a new pool time, so that every
+ * mapping the two share is "maybe shared" to whoever writes next.
+ */
+static int derive(struct hs_pool *pool, struct hs_vol *src, const char *name,
+		  u32 flags, struct hs_vol **dst, const char **why)
 {
-	int err = 0;
+	struct hs_vol *v;
+	u32 time;
+	int err;
 
-	if (src->root != HASTOR_NO_BLOCK)
-		err = hs_sm_inc(pool, src->root);
+	if (hs_vol_find(pool, name)) {
+		*why = "a volume of that name exists";
+		return -EEXIST;
+	}
+	err = bump_time(pool, &time, why);
 	if (err)
 		return err;
-	dst->root = src->root;
-	dst->mapped = src->mapped;
-	dst->size_blocks = src->size_blocks;
-	dst->parent_id = src->id;
+	if (src->root != HASTOR_NO_BLOCK) {
+		err = hs_sm_inc(pool, src->root);
+		if (err) {
+			*why = "too many snapshots and clones share this volume";
+			return err;
+		}
+	}
+	v = vol_new(pool, name);
+	if (!v) {
+		if (src->root != HASTOR_NO_BLOCK)
+			hs_sm_dec_meta(pool, src->root);
+		return -ENOMEM;
+	}
+	v->root = src->root;
+	v->mapped = src->mapped;
+	v->size_blocks = src->size_blocks;
+	v->parent_id = src->id;
+	v->flags = flags;
+	v->snap_time = time;
+	*dst = v;
 	return 0;
 }
 
@@ -437,7 +464,6 @@ int hs_vol_snapshot(struct hs_pool *pool, const char *name,
 {
 	char full[HASTOR_VOL_NAME_LEN];
 	struct hs_vol *vol, *s;
-	u32 time;
 	int err;
 
 	if (snprintf(full, sizeof(full), "%s@%s", name, snap) >=
@@ -446,7 +472,7 @@ int hs_vol_snapshot(struct hs_pool *pool, const char *name,
 		return -EINVAL;
 	}
 	down_write(&pool->meta_lock);
-	err = writable(pool, why);
+	err = check_writable(pool, why);
 	if (err)
 		goto out;
 	vol = hs_vol_find(pool, name);
@@ -460,27 +486,10 @@ int hs_vol_snapshot(struct hs_pool *pool, const char *name,
 		*why = "cannot snapshot a snapshot; clone it first";
 		goto out;
 	}
-	err = -EEXIST;
-	if (hs_vol_find(pool, full)) {
-		*why = "a snapshot of that name exists";
-		goto out;
-	}
-	err = bump_time(pool, &time, why);
+	err = derive(pool, vol, full, HASTOR_VOL_SNAPSHOT, &s, why);
 	if (err)
 		goto out;
-	s = vol_new(pool, full);
-	err = -ENOMEM;
-	if (!s)
-		goto out;
-	err = share_root(pool, vol, s);
-	if (err) {
-		list_del(&s->list);
-		kfree(s);
-		goto out;
-	}
-	s->flags = HASTOR_VOL_SNAPSHOT;
-	s->snap_time = time;
-	vol->snap_time = time;
+	vol->snap_time = s->snap_time;
 	vol->dirty = true;
 	/*
 	 * Writes to vol issued before now may go in place into blocks the
@@ -498,7 +507,6 @@ int hs_vol_clone(struct hs_pool *pool, const char *origin, const char *name,
 		 struct hs_vol *out, const char **why)
 {
 	struct hs_vol *snap, *c;
-	u32 time;
 	int err;
 
 	if (!full_name_valid(name, false)) {
@@ -506,7 +514,7 @@ int hs_vol_clone(struct hs_pool *pool, const char *origin, const char *name,
 		return -EINVAL;
 	}
 	down_write(&pool->meta_lock);
-	err = writable(pool, why);
+	err = check_writable(pool, why);
 	if (err)
 		goto out;
 	snap = hs_vol_find(pool, origin);
@@ -515,27 +523,9 @@ int hs_vol_clone(struct hs_pool *pool, const char *origin, const char *name,
 		*why = "origin is not a snapshot of this pool";
 		goto out;
 	}
-	err = -EEXIST;
-	if (hs_vol_find(pool, name)) {
-		*why = "a volume of that name exists";
-		goto out;
-	}
-	err = bump_time(pool, &time, why);
-	if (err)
-		goto out;
-	c = vol_new(pool, name);
-	err = -ENOMEM;
-	if (!c)
-		goto out;
-	err = share_root(pool, snap, c);
-	if (err) {
-		list_del(&c->list);
-		kfree(c);
-		goto out;
-	}
-	c->flags = HASTOR_VOL_CLONE;
-	c->snap_time = time;
-	*out = *c;
+	err = derive(pool, snap, name, HASTOR_VOL_CLONE, &c, why);
+	if (!err)
+		*out = *c;
 out:
 	up_write(&pool->meta_lock);
 	return err;
@@ -569,7 +559,7 @@ int hs_vol_delete(struct hs_pool *pool, const char *name, const char **why)
 	int err;
 
 	down_write(&pool->meta_lock);
-	err = writable(pool, why);
+	err = check_writable(pool, why);
 	if (err)
 		goto out;
 	vol = hs_vol_find(pool, name);
