@@ -598,8 +598,11 @@ int hs_btree_remove(struct hs_pool *pool, const struct hs_btree_info *info,
 			return 0;
 		}
 		hs_meta_release(&cur);
-		hs_sm_dec_meta(pool, old_root);
-		return hs_btree_create(pool, info, root);
+		/* The new leaf first: on ENOSPC the old root still stands. */
+		err = hs_btree_create(pool, info, root);
+		if (!err)
+			hs_sm_dec_meta(pool, old_root);
+		return err;
 	}
 	hs_meta_release(&cur);
 	return err;

@@ -36,10 +36,11 @@ TESTS = [
 
 
 def written_sectors(vm):
-    total = 0
-    for dev in ("ram0", "ram1"):
-        total += int(vm.out("cat /sys/block/%s/stat" % dev).split()[6])
-    return total
+    # brd keeps no I/O statistics; the dm-linear devices under every row
+    # (d0 over ram0, d1 over ram1) do.
+    out = vm.out("for d in d0 d1; do m=$(dmsetup info -c --noheadings "
+                 "-o minor $d); cat /sys/block/dm-$m/stat; done")
+    return sum(int(line.split()[6]) for line in out.splitlines())
 
 
 def fio(vm, dev, rw, bs, qd):
@@ -72,8 +73,14 @@ def fio(vm, dev, rw, bs, qd):
 def wipe(vm):
     # brd has no discard in 6.1; clearing labels and metadata heads is
     # enough to start over (every row writes what it reads).
-    vm.out("dmsetup remove_all; for d in ram0 ram1; do /usr/bin/dd "
-           "if=/dev/zero of=/dev/$d bs=1M count=2 status=none; done")
+    vm.out("for d in $(dmsetup ls | cut -f1); do case $d in d0|d1) ;; "
+           "*) dmsetup remove $d;; esac; done; "
+           "dmsetup remove d0 2>/dev/null; dmsetup remove d1 2>/dev/null; "
+           "for d in ram0 ram1; do /usr/bin/dd if=/dev/zero of=/dev/$d "
+           "bs=1M count=2 status=none; done; "
+           "for i in 0 1; do dmsetup create d$i --table \"0 $(blockdev "
+           "--getsz /dev/ram$i) linear /dev/ram$i 0\" && "
+           "dmsetup mknodes d$i; done")
 
 
 def fill(vm, dev):
@@ -84,7 +91,7 @@ def fill(vm, dev):
 
 def setup_hastor(vm, state):
     wipe(vm)
-    vm.out("hactl pool create bench /dev/ram0 >/dev/null && "
+    vm.out("hactl pool create bench /dev/mapper/d0 >/dev/null && "
            "hactl vol create bench/v --size %dM >/dev/null" % SIZE_MB)
     dev = "/dev/mapper/bench:v"
     if state in ("provisioned", "clone"):
@@ -98,7 +105,7 @@ def setup_hastor(vm, state):
 
 def setup_linear(vm, state):
     wipe(vm)
-    vm.out("dmsetup create lin --table '0 %d linear /dev/ram0 0' && "
+    vm.out("dmsetup create lin --table '0 %d linear /dev/mapper/d0 0' && "
            "dmsetup mknodes lin" % SECTORS)
     return "/dev/mapper/lin"
 
@@ -106,9 +113,9 @@ def setup_linear(vm, state):
 def setup_thin(vm, state):
     wipe(vm)
     # Metadata on ram1, data on ram0, default 64 KiB blocks.
-    vm.out("/usr/bin/dd if=/dev/zero of=/dev/ram1 bs=4096 count=1 "
+    vm.out("/usr/bin/dd if=/dev/zero of=/dev/mapper/d1 bs=4096 count=1 "
            "status=none && dmsetup create tpool --table "
-           "'0 %d thin-pool /dev/ram1 /dev/ram0 128 0' && "
+           "'0 %d thin-pool /dev/mapper/d1 /dev/mapper/d0 128 0' && "
            "dmsetup mknodes tpool && "
            "dmsetup message tpool 0 'create_thin 0' && "
            "dmsetup create thin --table '0 %d thin /dev/mapper/tpool 0' && "
