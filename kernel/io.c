@@ -105,7 +105,7 @@ static int read_block(struct hs_pool *pool, u64 pvbn, struct page *page)
 }
 
 /*
- * Write the bio's data to the new block ctx->new_pvbn.  old is the block
+ * Write the bio's data to the new block ctx->pvbns[0].  old is the block
  * holding the current contents for a partial write (HASTOR_NO_BLOCK:
  * zeros).  Called without meta_lock; the I/O was counted in its epoch.
  */
@@ -118,7 +118,7 @@ static void write_new_block(struct hs_pool *pool, struct bio *bio, u64 old)
 	struct bio *clone;
 	sector_t block;
 
-	if (WARN_ON_ONCE(hs_member_of(pool, ctx->new_pvbn, &m, &block)))
+	if (WARN_ON_ONCE(hs_member_of(pool, ctx->pvbns[0], &m, &block)))
 		goto err;
 	if (!off && bio->bi_iter.bi_size == HASTOR_BLOCK_SIZE) {
 		clone = bio_alloc_clone(m->bdev, bio, GFP_NOIO, &pool->bs);
@@ -223,6 +223,127 @@ static void process_discard(struct hs_pool *pool, struct bio *bio)
 	fail_bio(bio, err ? errno_status(err) : BLK_STS_OK);
 }
 
+static void run_segment_endio(struct bio *clone)
+{
+	struct hs_bio_ctx *ctx = clone->bi_private;
+	struct hs_pool *pool = ctx->vt->pool;
+	unsigned long flags;
+
+	if (clone->bi_status)
+		ctx->status = clone->bi_status;
+	bio_put(clone);
+	if (!atomic_dec_and_test(&ctx->segments))
+		return;
+	hs_io_end(pool, ctx->epoch);
+	spin_lock_irqsave(&pool->lock, flags);
+	list_add_tail(&ctx->list, &pool->completed);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	queue_work(pool->wq, &pool->worker);
+}
+
+/* End of the segment from block i: consecutive new PVBNs on one member. */
+static u32 segment_end(struct hs_pool *pool, struct hs_bio_ctx *ctx, u32 i,
+		       u32 n)
+{
+	struct hs_member *m;
+	sector_t block;
+	u32 j;
+
+	if (hs_member_of(pool, ctx->pvbns[i], &m, &block))
+		return i + 1;
+	for (j = i + 1; j < n && ctx->pvbns[j] == ctx->pvbns[j - 1] + 1 &&
+	     ctx->pvbns[j] - m->pvbn_start < m->data_blocks; j++)
+		;
+	return j;
+}
+
+/*
+ * A write of whole blocks whose first needs a new home (map() cut it so):
+ * every block gets a new one, whatever it had, which is always correct
+ * for a full-block write; the old ones lose a reference when the new
+ * mappings are recorded.  One clone per run of consecutive new blocks.
+ */
+static void process_run(struct hs_pool *pool, struct bio *bio)
+{
+	struct hs_bio_ctx *ctx = ctx_of(bio);
+	struct hs_vol *vol = ctx->vt->vol;
+	u32 n = bio_sectors(bio) / HASTOR_SECTORS_PER_BLOCK, i, j, segs = 0;
+	int err = 0;
+
+	down_write(&pool->meta_lock);
+	if (pool->state == HASTOR_POOL_FAILED) {
+		err = -EIO;
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		struct hs_bio_ctx *owner = xa_load(&vol->provisioning,
+						   ctx->vblock + i);
+
+		if (owner) {
+			bio_list_add(&owner->waiters, bio);
+			up_write(&pool->meta_lock);
+			return;
+		}
+	}
+	for (i = 0; i < n && !err; i++)
+		err = hs_sm_reserve_data(pool, &ctx->pvbns[i]);
+	if (err) {
+		while (--i)
+			hs_sm_cancel_data(pool, ctx->pvbns[i - 1]);
+		if (err == -ENOSPC && pool->sm.nr_pending && !ctx->retried) {
+			ctx->retried = true;
+			up_write(&pool->meta_lock);
+			mutex_lock(&pool->mutex);
+			hs_pool_commit(pool);
+			mutex_unlock(&pool->mutex);
+			process_run(pool, bio);
+			return;
+		}
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		err = xa_err(xa_store(&vol->provisioning, ctx->vblock + i, ctx,
+				      GFP_NOIO));
+		if (err) {
+			while (i--)
+				xa_erase(&vol->provisioning, ctx->vblock + i);
+			for (i = 0; i < n; i++)
+				hs_sm_cancel_data(pool, ctx->pvbns[i]);
+			goto fail;
+		}
+	}
+	ctx->nblocks = n;
+	for (i = 0; i < n; i = segment_end(pool, ctx, i, n))
+		segs++;
+	atomic_set(&ctx->segments, segs);
+	ctx->epoch = hs_io_start(pool);
+	up_write(&pool->meta_lock);
+
+	for (i = 0; i < n; i = j) {
+		struct hs_member *m;
+		struct bio *clone;
+		sector_t block;
+
+		j = segment_end(pool, ctx, i, n);
+		if (WARN_ON_ONCE(hs_member_of(pool, ctx->pvbns[i], &m,
+					      &block)))
+			return;	/* reserved blocks are always in range */
+		clone = bio_alloc_clone(m->bdev, bio, GFP_NOIO, &pool->bs);
+		bio_trim(clone, (sector_t)i * HASTOR_SECTORS_PER_BLOCK,
+			 (sector_t)(j - i) * HASTOR_SECTORS_PER_BLOCK);
+		clone->bi_opf = REQ_OP_WRITE | (bio->bi_opf & REQ_FUA);
+		clone->bi_iter.bi_sector =
+			block << (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
+		clone->bi_private = ctx;
+		clone->bi_end_io = run_segment_endio;
+		submit_bio_noacct(clone);
+	}
+	return;
+fail:
+	up_write(&pool->meta_lock);
+	fail_bio(bio, errno_status(err));
+}
+
 /* A deferred read or write; meta_lock is taken here. */
 static void process_bio(struct hs_pool *pool, struct bio *bio)
 {
@@ -316,7 +437,8 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 		hs_sm_cancel_data(pool, pvbn);
 		goto fail;
 	}
-	ctx->new_pvbn = pvbn;
+	ctx->pvbns[0] = pvbn;
+	ctx->nblocks = 1;
 	ctx->epoch = hs_io_start(pool);
 	up_write(&pool->meta_lock);
 	write_new_block(pool, bio, old);
@@ -329,44 +451,50 @@ fail:
 	fail_bio(bio, errno_status(err));
 }
 
-/* The new block is written: record the mapping, then complete. */
+/*
+ * The new blocks are written: record their mappings, then complete.  A
+ * failed write, or a failed mapping, leaves the old mapping (or none).
+ */
 static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
 {
 	struct bio *bio = bio_of(ctx);
 	struct hs_vol *vol = ctx->vt->vol;
 	__le64 val, old;
 	bool replaced;
-	int err = 0;
+	u32 i;
+	int err;
 
 	if (ctx->page) {
 		__free_page(ctx->page);
 		ctx->page = NULL;
 	}
 	down_write(&pool->meta_lock);
-	if (ctx->status) {
-		hs_sm_cancel_data(pool, ctx->new_pvbn);
-		goto out;
+	for (i = 0; i < ctx->nblocks; i++) {
+		if (ctx->status) {
+			/* Nothing points at it: free again after a CP. */
+			hs_sm_cancel_data(pool, ctx->pvbns[i]);
+			continue;
+		}
+		val = cpu_to_le64(hs_map_make(ctx->pvbns[i], pool->snap_time));
+		err = hs_btree_insert(pool, hs_mapping_info(), &vol->root,
+				      ctx->vblock + i, &val, &old, &replaced);
+		if (err) {
+			hs_sm_cancel_data(pool, ctx->pvbns[i]);
+			meta_failed(pool, err);
+			ctx->status = errno_status(err);
+			continue;
+		}
+		hs_sm_commit_data(pool, ctx->pvbns[i]);
+		if (replaced)
+			hs_mapping_info()->dec(pool, &old);
+		else
+			vol->mapped++;
+		vol->dirty = true;
 	}
-	val = cpu_to_le64(hs_map_make(ctx->new_pvbn, pool->snap_time));
-	err = hs_btree_insert(pool, hs_mapping_info(), &vol->root,
-			      ctx->vblock, &val, &old, &replaced);
-	if (err) {
-		/* Nothing points at the block: it is free again after a CP. */
-		hs_sm_cancel_data(pool, ctx->new_pvbn);
-		meta_failed(pool, err);
-		ctx->status = errno_status(err);
-		goto out;
-	}
-	hs_sm_commit_data(pool, ctx->new_pvbn);
-	if (replaced)
-		hs_mapping_info()->dec(pool, &old);
-	else
-		vol->mapped++;
-	vol->dirty = true;
-out:
-	xa_erase(&vol->provisioning, ctx->vblock);
+	for (i = 0; i < ctx->nblocks; i++)
+		xa_erase(&vol->provisioning, ctx->vblock + i);
 	up_write(&pool->meta_lock);
-	ctx->new_pvbn = HASTOR_NO_BLOCK;
+	ctx->nblocks = 0;
 	if (!bio_list_empty(&ctx->waiters)) {
 		spin_lock_irq(&pool->lock);
 		bio_list_merge(&pool->deferred, &ctx->waiters);
@@ -403,6 +531,8 @@ void hs_pool_worker(struct work_struct *work)
 	while ((bio = bio_list_pop(&bios))) {
 		if (bio_op(bio) == REQ_OP_DISCARD)
 			process_discard(pool, bio);
+		else if (bio_sectors(bio) > HASTOR_SECTORS_PER_BLOCK)
+			process_run(pool, bio);
 		else
 			process_bio(pool, bio);
 	}

@@ -6,6 +6,9 @@
 
 struct dm_dev;
 
+/* Most blocks one bio may cover in the fast path or one provisioning. */
+#define HS_RUN_MAX	32
+
 /* One active hastor-vol target. */
 struct hs_vol_tgt {
 	struct hs_pool *pool;
@@ -21,8 +24,10 @@ struct hs_bio_ctx {
 	unsigned int epoch;
 	bool tracked;		/* counted in pool->io_count[epoch] */
 	bool retried;		/* after a CP that freed space */
-	u64 vblock;
-	u64 new_pvbn;		/* block being written, or HASTOR_NO_BLOCK */
+	u64 vblock;		/* first block of the bio */
+	u32 nblocks;		/* blocks being provisioned, 0 if none */
+	atomic_t segments;	/* clones of this bio still in flight */
+	u64 pvbns[HS_RUN_MAX];	/* their new homes */
 	struct page *page;	/* read-modify-write buffer */
 	struct bio_list waiters;	/* writes to the same block, parked */
 	blk_status_t status;

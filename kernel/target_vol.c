@@ -22,8 +22,6 @@
 
 #define DM_MSG_PREFIX "hastor-vol"
 
-/* Longest run map() remaps at once (its lookup buffer is on the stack). */
-#define HS_RUN_MAX	32
 
 static int vol_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
@@ -175,7 +173,6 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->vt = vt;
-	ctx->new_pvbn = HASTOR_NO_BLOCK;
 	ctx->vblock = start >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
 	bio->bi_iter.bi_sector = start;
 
@@ -208,6 +205,19 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 	}
 	if (!run) {
 		up_read(&pool->meta_lock);
+		/*
+		 * Its first block needs a new home: hand the worker all the
+		 * whole blocks from there, to be provisioned together.
+		 */
+		if (write && lookup != -EWOULDBLOCK &&
+		    !(start & (HASTOR_SECTORS_PER_BLOCK - 1)) &&
+		    bio_sectors(bio) >= 2 * HASTOR_SECTORS_PER_BLOCK) {
+			keep_blocks(bio, min_t(u64, HS_RUN_MAX,
+					       bio_sectors(bio) /
+					       HASTOR_SECTORS_PER_BLOCK));
+			hs_defer_bio(pool, bio);
+			return DM_MAPIO_SUBMITTED;
+		}
 		goto defer;
 	}
 	keep_blocks(bio, run);

@@ -153,6 +153,18 @@ def test_snapshots_and_clones(h):
     expect(digest(vm, "/dev/mapper/tank:v@s1") == base, "snapshot changed")
     expect(digest(vm, "/dev/mapper/tank:v") != v_now, "volume did not change")
 
+    # Large writes (whole runs of blocks provisioned at once), to fresh
+    # blocks and to blocks the clone shares, read back byte for byte.
+    vm.out("head -c 3145728 /dev/urandom > /tmp/big")
+    for dev, seek in (("tank:c1", 3), ("tank:v", 10)):
+        vm.out("%s if=/tmp/big of=/dev/mapper/%s bs=128k seek=%d "
+               "oflag=direct conv=notrunc status=none && "
+               "%s if=/dev/mapper/%s bs=128k skip=%d count=24 "
+               "iflag=direct status=none | cmp - /tmp/big"
+               % (DD, dev, seek * 8, DD, dev, seek * 8))
+    expect(digest(vm, "/dev/mapper/tank:v@s1") == base,
+           "snapshot changed by large writes")
+
     # Clones of clones.
     vm.out("hactl snapshot create tank/c1@s2")
     vm.out("hactl clone create tank/c1@s2 tank/c2")
