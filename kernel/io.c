@@ -223,6 +223,23 @@ static void process_discard(struct hs_pool *pool, struct bio *bio)
 	fail_bio(bio, err ? errno_status(err) : BLK_STS_OK);
 }
 
+/*
+ * Out of space while blocks freed since the last CP wait for it: commit
+ * (which frees them) and let the caller retry once.  Drops meta_lock
+ * when it returns true.
+ */
+static bool reclaim(struct hs_pool *pool, struct hs_bio_ctx *ctx, int err)
+{
+	if (err != -ENOSPC || !pool->sm.nr_pending || ctx->retried)
+		return false;
+	ctx->retried = true;
+	up_write(&pool->meta_lock);
+	mutex_lock(&pool->mutex);
+	hs_pool_commit(pool);
+	mutex_unlock(&pool->mutex);
+	return true;
+}
+
 static void run_segment_endio(struct bio *clone)
 {
 	struct hs_bio_ctx *ctx = clone->bi_private;
@@ -290,12 +307,7 @@ static void process_run(struct hs_pool *pool, struct bio *bio)
 	if (err) {
 		while (--i)
 			hs_sm_cancel_data(pool, ctx->pvbns[i - 1]);
-		if (err == -ENOSPC && pool->sm.nr_pending && !ctx->retried) {
-			ctx->retried = true;
-			up_write(&pool->meta_lock);
-			mutex_lock(&pool->mutex);
-			hs_pool_commit(pool);
-			mutex_unlock(&pool->mutex);
+		if (reclaim(pool, ctx, err)) {
 			process_run(pool, bio);
 			return;
 		}
@@ -419,13 +431,7 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 
 	/* A new block: unmapped, or shared with a snapshot or clone. */
 	err = hs_sm_reserve_data(pool, &pvbn);
-	if (err == -ENOSPC && pool->sm.nr_pending && !ctx->retried) {
-		/* Blocks freed since the last CP are free after the next. */
-		ctx->retried = true;
-		up_write(&pool->meta_lock);
-		mutex_lock(&pool->mutex);
-		hs_pool_commit(pool);
-		mutex_unlock(&pool->mutex);
+	if (reclaim(pool, ctx, err)) {
 		process_bio(pool, bio);
 		return;
 	}
