@@ -462,7 +462,8 @@ int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
 			return err;
 	}
 
-	for (depth = 0; depth < HS_BTREE_MAX_DEPTH; depth++) {
+	/* A split re-examines its level once: two passes per level at most. */
+	for (depth = 0; depth < 2 * HS_BTREE_MAX_DEPTH; depth++) {
 		u64 child;
 
 		n = node_of(&cur);
@@ -498,7 +499,7 @@ int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
 		hs_meta_release(&cur);
 		cur = next;
 	}
-	if (depth == HS_BTREE_MAX_DEPTH) {
+	if (depth == 2 * HS_BTREE_MAX_DEPTH) {
 		err = -EILSEQ;
 		goto out;
 	}

@@ -32,6 +32,8 @@
 #include "node.h"
 
 #define HS_MIN_DATA_BLOCKS	64
+/* PVBNs must fit the 40 bits a mapping value has for them. */
+#define HS_MAX_BLOCKS		(HASTOR_MAP_PVBN_MASK + 1)
 #define HS_CP_INTERVAL		(5 * HZ)
 
 static LIST_HEAD(hs_pools);
@@ -179,41 +181,48 @@ static int write_super(struct hs_pool *pool, u64 generation)
 /*
  * Commit the transaction.  With nothing changed, it still flushes the
  * members: writes that went in place are durable only after that.
+ * Callers hold the pool's mutex and meta_lock for writing.
  */
-int hs_pool_commit(struct hs_pool *pool)
+int hs_pool_commit_locked(struct hs_pool *pool)
 {
 	int err;
 
 	lockdep_assert_held(&pool->mutex);
-	down_write(&pool->meta_lock);
-	if (pool->state == HASTOR_POOL_FAILED) {
-		err = -EIO;
-		goto out;
-	}
-	if (!pool->txn_dirty) {
-		err = hs_meta_write_all(pool);
-		goto out;
-	}
+	lockdep_assert_held_write(&pool->meta_lock);
+	if (pool->state == HASTOR_POOL_FAILED)
+		return -EIO;
+	if (!pool->txn_dirty)
+		return hs_meta_write_all(pool);
+	/* The CP may use the last metadata blocks; nothing else may. */
+	pool->in_cp = true;
 	err = hs_vol_save(pool);
 	if (!err)
 		err = hs_sm_persist(pool);
+	pool->in_cp = false;
 	if (!err)
 		err = hs_meta_write_all(pool);
 	if (!err)
 		err = write_super(pool, pool->generation + 1);
-	if (err)
-		goto out;
+	if (err) {
+		pr_err("hastor: pool %s: consistency point failed (%d); no more writes\n",
+		       pool->name, err);
+		pool->state = HASTOR_POOL_FAILED;
+		return err;
+	}
 	pool->generation++;
 	pool->txn_dirty = false;
 	/* What this CP freed may still be read by I/O issued before it. */
 	hs_io_drain(pool);
 	hs_sm_txn_end(pool);
-out:
-	if (err && pool->state != HASTOR_POOL_FAILED) {
-		pr_err("hastor: pool %s: consistency point failed (%d); no more writes\n",
-		       pool->name, err);
-		pool->state = HASTOR_POOL_FAILED;
-	}
+	return 0;
+}
+
+int hs_pool_commit(struct hs_pool *pool)
+{
+	int err;
+
+	down_write(&pool->meta_lock);
+	err = hs_pool_commit_locked(pool);
 	up_write(&pool->meta_lock);
 	return err;
 }
@@ -343,9 +352,12 @@ static int labels_check(struct hs_pool *pool, const char **why, int *bad)
 			*why = "bad pool name";
 		else if (le64_to_cpu(l->data_start) != HASTOR_RESERVED_BLOCKS ||
 			 le64_to_cpu(l->data_blocks) < HS_MIN_DATA_BLOCKS ||
+			 le64_to_cpu(l->data_blocks) > HS_MAX_BLOCKS ||
+			 le64_to_cpu(l->disk_blocks) > HS_MAX_BLOCKS ||
 			 le64_to_cpu(l->data_start) + le64_to_cpu(l->data_blocks) >
 			 le64_to_cpu(l->disk_blocks) ||
-			 le64_to_cpu(l->pvbn_start) != pvbn)
+			 le64_to_cpu(l->pvbn_start) != pvbn ||
+			 pvbn + le64_to_cpu(l->data_blocks) > HS_MAX_BLOCKS)
 			*why = "bad data area";
 		else if (disk_blocks(m->bdev) < le64_to_cpu(l->disk_blocks))
 			*why = "disk smaller than its label says";
@@ -422,6 +434,9 @@ static int super_load(struct hs_pool *pool, const char **why)
 		*why = "superblock space fields out of range";
 	else if (le32_to_cpu(best->snap_time) > HASTOR_MAP_TIME_MAX)
 		*why = "superblock time out of range";
+	else if (!le64_to_cpu(best->next_vol_id) ||
+		 le64_to_cpu(best->next_vol_id) == U64_MAX)
+		*why = "superblock volume id out of range";
 	else
 		err = 0;
 	if (err)
@@ -671,6 +686,11 @@ int hs_pool_format(const char *name, struct block_device **bdevs, int n,
 		m->data_blocks = disk_blocks(m->bdev) - HASTOR_RESERVED_BLOCKS;
 		m->pvbn_start = pvbn;
 		pvbn += m->data_blocks;
+	}
+	if (pvbn > HS_MAX_BLOCKS) {
+		*why = "pool larger than 4 PiB";
+		err = -EFBIG;
+		goto out_members;
 	}
 	pool->total_blocks = pvbn;
 	pool->next_vol_id = 1;

@@ -104,6 +104,7 @@ struct hs_pool {
 	u64 next_vol_id;
 	u32 snap_time;
 	bool txn_dirty;
+	bool in_cp;			/* the CP may use the last blocks */
 	struct hs_spacemap sm;
 	struct list_head vols;
 
@@ -139,6 +140,7 @@ void hs_pool_close(struct hs_pool *pool);
 int hs_pool_format(const char *name, struct block_device **bdevs, int n,
 		   u8 *uuid, u64 *size, const char **why, int *bad);
 int hs_pool_commit(struct hs_pool *pool);
+int hs_pool_commit_locked(struct hs_pool *pool);
 void hs_pool_cp_timer(struct work_struct *work);
 void hs_pool_start_timer(struct hs_pool *pool);
 #if IS_ENABLED(CONFIG_KUNIT)

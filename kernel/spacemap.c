@@ -194,12 +194,19 @@ u64 hs_sm_free_blocks(struct hs_pool *pool)
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_sm_free_blocks);
 
-/* Metadata may use the reserve that data allocation leaves alone. */
+/*
+ * Metadata may use the reserve that data allocation leaves alone, but
+ * only a CP the last half of it: running out must fail an I/O with
+ * ENOSPC, never the CP that keeps the pool consistent.
+ */
 int hs_sm_alloc_meta(struct hs_pool *pool, u64 *pvbn)
 {
 	struct hs_spacemap *sm = &pool->sm;
-	int err = find_free(sm, pvbn);
+	int err;
 
+	if (!pool->in_cp && hs_sm_free_blocks(pool) <= sm->meta_reserve / 2)
+		return -ENOSPC;
+	err = find_free(sm, pvbn);
 	if (err) {
 		pr_err_ratelimited("hastor: pool %s: out of metadata space\n",
 				   pool->name);
@@ -239,6 +246,7 @@ void hs_sm_cancel_data(struct hs_pool *pool, u64 pvbn)
 	/* Its write may still be in the device queue: reuse after a CP. */
 	if (!__test_and_set_bit(pvbn, pool->sm.pending))
 		pool->sm.nr_pending++;
+	pool->txn_dirty = true;
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_sm_cancel_data);
 

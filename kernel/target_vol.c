@@ -176,12 +176,13 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 	ctx->vblock = start >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
 	bio->bi_iter.bi_sector = start;
 
-	if (write && vt->ro)
-		return DM_MAPIO_KILL;
+	/* An empty flush is a write too, and fine on a snapshot. */
 	if (bio->bi_opf & REQ_PREFLUSH) {
 		hs_defer_flush(pool, bio);
 		return DM_MAPIO_SUBMITTED;
 	}
+	if (write && vt->ro)
+		return DM_MAPIO_KILL;
 	if (bio_op(bio) == REQ_OP_DISCARD) {
 		hs_defer_bio(pool, bio);
 		return DM_MAPIO_SUBMITTED;

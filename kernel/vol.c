@@ -590,6 +590,15 @@ int hs_vol_delete(struct hs_pool *pool, const char *name, const char **why)
 	xa_destroy(&vol->provisioning);
 	kfree(vol);
 	pool->txn_dirty = true;
+	/*
+	 * Commit before anyone writes: the blocks the deleted volume shared
+	 * now count one reference less, and a volume writing in place into
+	 * one of them must not find, after a crash, the deletion undone and
+	 * its new data inside the volume it deleted.
+	 */
+	err = hs_pool_commit_locked(pool);
+	if (err)
+		*why = "commit failed";
 out:
 	up_write(&pool->meta_lock);
 	return err;

@@ -95,7 +95,10 @@ static void hs_sm_pending_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pool->sm.nr_meta, 0ULL);
 	KUNIT_EXPECT_EQ(test, hs_sm_free_blocks(pool), (u64)SM_BLOCKS - 1);
 
-	/* Take everything else: the freed block never comes back. */
+	/* Take everything else (as a CP may): the freed block never comes
+	 * back.
+	 */
+	pool->in_cp = true;
 	while (!hs_sm_alloc_meta(pool, &b)) {
 		KUNIT_EXPECT_NE(test, b, freed);
 		n++;
@@ -108,6 +111,7 @@ static void hs_sm_pending_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_bit(freed, pool->sm.pending));
 	KUNIT_EXPECT_EQ(test, hs_sm_free_blocks(pool), 1ULL);
 	KUNIT_ASSERT_EQ(test, hs_sm_alloc_meta(pool, &x), 0);
+	pool->in_cp = false;
 	KUNIT_EXPECT_EQ(test, x, freed);
 	KUNIT_EXPECT_EQ(test, pool->sm.nr_used, (u64)SM_BLOCKS);
 	KUNIT_EXPECT_EQ(test, pool->state, HASTOR_POOL_ACTIVE);
@@ -129,8 +133,16 @@ static void hs_sm_reserve_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hs_sm_free_blocks(pool), (u64)SM_RESERVE);
 	KUNIT_EXPECT_EQ(test, hs_sm_reserve_data(pool, &b), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, pool->sm.nr_used, 0ULL);
+	/* Outside a CP, metadata leaves half the reserve to the CP ... */
 	while (!hs_sm_alloc_meta(pool, &b))
 		meta++;
+	KUNIT_EXPECT_EQ(test, meta, SM_RESERVE - SM_RESERVE / 2);
+	KUNIT_EXPECT_EQ(test, hs_sm_free_blocks(pool), (u64)SM_RESERVE / 2);
+	/* ... which may take it all. */
+	pool->in_cp = true;
+	while (!hs_sm_alloc_meta(pool, &b))
+		meta++;
+	pool->in_cp = false;
 	KUNIT_EXPECT_EQ(test, meta, SM_RESERVE);
 	KUNIT_EXPECT_EQ(test, hs_sm_free_blocks(pool), 0ULL);
 }
@@ -324,7 +336,7 @@ static void hs_sm_model_test(struct kunit *test)
 	for (i = 0; i < 20000; i++) {
 		op = hs_test_rand(&seed) % 100;
 		if (op < 25) {
-			bool room = m_free(m) > 0;
+			bool room = m_free(m) > SM_RESERVE / 2;
 
 			err = hs_sm_alloc_meta(pool, &b);
 			KUNIT_ASSERT_EQ(test, err, room ? 0 : -ENOSPC);
