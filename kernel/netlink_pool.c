@@ -69,6 +69,10 @@ static int put_pool(struct sk_buff *skb, struct hs_pool *pool)
 	if (!nest)
 		return -EMSGSIZE;
 	down_read(&pool->meta_lock);
+	if (pool->dead) {
+		err = -ENOENT;
+		goto out;
+	}
 	used = pool->sm.nr_used;
 	meta = pool->sm.nr_meta;
 	free = pool->total_blocks - used;
@@ -169,7 +173,7 @@ static void notify(struct hs_pool *pool, const char *vol_name, u32 event)
 		goto err;
 	if (vol_name) {
 		down_read(&pool->meta_lock);
-		vol = hs_vol_find(pool, vol_name);
+		vol = pool->dead ? NULL : hs_vol_find(pool, vol_name);
 		if (vol) {
 			err = put_vol(skb, pool, vol, false);
 		} else {
@@ -258,7 +262,7 @@ static int reply_vol(struct genl_info *info, struct hs_pool *pool,
 	if (!hdr)
 		goto err;
 	down_read(&pool->meta_lock);
-	vol = hs_vol_find(pool, name);
+	vol = pool->dead ? NULL : hs_vol_find(pool, name);
 	err = vol ? put_vol(msg, pool, vol, false) : -ENOENT;
 	up_read(&pool->meta_lock);
 	if (err)
@@ -482,6 +486,14 @@ static int vol_change(struct sk_buff *skb, struct genl_info *info,
 	strscpy(result, name, sizeof(result));
 
 	mutex_lock(&pool->mutex);
+	if (pool->dead) {
+		/* Its last user went while we waited. */
+		mutex_unlock(&pool->mutex);
+		set_err(info->extack, tb[HASTOR_A_VOL_POOL],
+			"no such active pool");
+		err = -ENOENT;
+		goto out;
+	}
 	switch (op) {
 	case OP_CREATE:
 		err = hs_vol_create(pool, name, size >> HASTOR_BLOCK_SHIFT,
@@ -572,7 +584,8 @@ int hastor_nl_vol_get(struct sk_buff *skb, struct genl_info *info)
 	hdr = hastor_genl_put(msg, info->snd_portid, info->snd_seq,
 			      HASTOR_CMD_VOL_GET);
 	down_read(&pool->meta_lock);
-	vol = hs_vol_find(pool, nla_data(tb[HASTOR_A_VOL_NAME]));
+	vol = pool->dead ? NULL :
+	      hs_vol_find(pool, nla_data(tb[HASTOR_A_VOL_NAME]));
 	if (!vol) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[HASTOR_A_VOL_NAME],
 				    "no such volume");
@@ -622,6 +635,9 @@ int hastor_nl_vol_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	down_read(&pool->meta_lock);
 	list_for_each_entry(vol, &pool->vols, list) {
 		void *hdr;
+
+		if (pool->dead)
+			break;
 
 		if (i++ < cb->args[0])
 			continue;

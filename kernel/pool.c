@@ -30,11 +30,13 @@
 #include "btree.h"
 #include "vol.h"
 #include "node.h"
+#include "io.h"
 
 #define HS_MIN_DATA_BLOCKS	64
 /* PVBNs must fit the 40 bits a mapping value has for them. */
 #define HS_MAX_BLOCKS		(HASTOR_MAP_PVBN_MASK + 1)
 #define HS_CP_INTERVAL		(5 * HZ)
+#define HS_DISK_MODE		(FMODE_READ | FMODE_WRITE)
 
 static LIST_HEAD(hs_pools);
 static DEFINE_MUTEX(hs_pools_lock);
@@ -64,7 +66,7 @@ struct hs_pool *hs_pool_find(const char *name)
 
 	mutex_lock(&hs_pools_lock);
 	list_for_each_entry(pool, &hs_pools, list)
-		if (!strcmp(pool->name, name)) {
+		if (!pool->detached && !strcmp(pool->name, name)) {
 			kref_get(&pool->ref);
 			mutex_unlock(&hs_pools_lock);
 			return pool;
@@ -74,13 +76,19 @@ struct hs_pool *hs_pool_find(const char *name)
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_pool_find);
 
-struct hs_pool *hs_pool_find_dev(dev_t devt)
+/*
+ * A new user of the pool whose dm device is devt (a hastor-vol target):
+ * the pool stays whole, disks and all, until its last user is gone, even
+ * if its own device is removed first.
+ */
+struct hs_pool *hs_pool_get_user(dev_t devt)
 {
 	struct hs_pool *pool;
 
 	mutex_lock(&hs_pools_lock);
 	list_for_each_entry(pool, &hs_pools, list)
-		if (pool->dm_devt == devt) {
+		if (!pool->detached && pool->dm_devt == devt) {
+			pool->users++;
 			kref_get(&pool->ref);
 			mutex_unlock(&hs_pools_lock);
 			return pool;
@@ -98,7 +106,7 @@ int hs_pool_for_each(int (*fn)(struct hs_pool *pool, void *ctx), void *ctx,
 
 	mutex_lock(&hs_pools_lock);
 	list_for_each_entry(pool, &hs_pools, list) {
-		if (i++ < skip)
+		if (pool->detached || i++ < skip)
 			continue;
 		err = fn(pool, ctx);
 		if (err)
@@ -482,6 +490,59 @@ EXPORT_SYMBOL_IF_KUNIT(hs_pool_alloc);
 /* ---- import ---- */
 
 /*
+ * What an active pool runs on: its own references to the member disks
+ * (the table that named them may go before the pool does), its worker,
+ * its CP timer and its bio set.
+ */
+static int pool_start(struct hs_pool *pool, struct block_device **bdevs,
+		      const char **why)
+{
+	int i, err;
+
+	for (i = 0; i < pool->nr_members; i++) {
+		struct block_device *b = blkdev_get_by_dev(bdevs[i]->bd_dev,
+							   HS_DISK_MODE, NULL);
+
+		if (IS_ERR(b)) {
+			err = PTR_ERR(b);
+			goto err_put;
+		}
+		pool->members[i].held = b;
+	}
+	err = -ENOMEM;
+	pool->wq = alloc_ordered_workqueue("hastor-%s", WQ_MEM_RECLAIM,
+					   pool->name);
+	if (!pool->wq)
+		goto err_put;
+	err = bioset_init(&pool->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS);
+	if (err)
+		goto err_wq;
+	INIT_WORK(&pool->worker, hs_pool_worker);
+	INIT_DELAYED_WORK(&pool->cp_timer, hs_pool_cp_timer);
+	hs_pool_start_timer(pool);
+	return 0;
+
+err_wq:
+	destroy_workqueue(pool->wq);
+err_put:
+	while (i--)
+		blkdev_put(pool->members[i].held, HS_DISK_MODE);
+	*why = "cannot hold the member disks or start the worker";
+	return err;
+}
+
+static void pool_stop(struct hs_pool *pool)
+{
+	int i;
+
+	cancel_delayed_work_sync(&pool->cp_timer);
+	destroy_workqueue(pool->wq);
+	bioset_exit(&pool->bs);
+	for (i = 0; i < pool->nr_members; i++)
+		blkdev_put(pool->members[i].held, HS_DISK_MODE);
+}
+
+/*
  * Activate the pool on these members (in the table's order).  On error
  * *why says what failed; nothing has been written.
  */
@@ -532,17 +593,23 @@ struct hs_pool *hs_pool_open(struct block_device **bdevs, int n,
 	err = hs_vol_load(pool, why);
 	if (err)
 		goto err_sm;
+	err = pool_start(pool, bdevs, why);
+	if (err)
+		goto err_vols;
 
 	mutex_lock(&hs_pools_lock);
 	list_for_each_entry(other, &hs_pools, list)
 		if (!strcmp(other->name, pool->name) ||
 		    !memcmp(other->uuid, pool->uuid, 16)) {
 			mutex_unlock(&hs_pools_lock);
-			*why = "a pool of that name or uuid is already active";
+			*why = other->detached ?
+			       "the pool's volume devices are still in use" :
+			       "a pool of that name or uuid is already active";
 			err = -EBUSY;
-			goto err_vols;
+			goto err_stop;
 		}
 	pool->dm_devt = dm_devt;
+	pool->users = 1;	/* the hastor-pool target */
 	list_add_tail(&pool->list, &hs_pools);
 	mutex_unlock(&hs_pools_lock);
 	pr_info("hastor: pool %s imported at CP %llu: %llu/%llu blocks used\n",
@@ -550,6 +617,8 @@ struct hs_pool *hs_pool_open(struct block_device **bdevs, int n,
 		pool->total_blocks);
 	return pool;
 
+err_stop:
+	pool_stop(pool);
 err_vols:
 	hs_vol_unload(pool);
 err_sm:
@@ -562,22 +631,55 @@ err_free:
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_pool_open);
 
-/* Final CP, then forget the pool.  The caller stopped all I/O. */
-void hs_pool_close(struct hs_pool *pool)
+/*
+ * The last user is gone: a final CP, then everything the pool holds is
+ * released.  Netlink requests still holding a reference find it dead.
+ */
+static void pool_teardown(struct hs_pool *pool)
 {
+	cancel_delayed_work_sync(&pool->cp_timer);
+	flush_workqueue(pool->wq);
+	mutex_lock(&pool->mutex);
+	down_write(&pool->meta_lock);
+	if (pool->state != HASTOR_POOL_FAILED &&
+	    !hs_pool_commit_locked(pool))
+		pr_info("hastor: pool %s exported at CP %llu\n", pool->name,
+			pool->generation);
+	pool->dead = true;
+	up_write(&pool->meta_lock);
+	mutex_unlock(&pool->mutex);
+
 	mutex_lock(&hs_pools_lock);
 	list_del_init(&pool->list);
 	mutex_unlock(&hs_pools_lock);
-
-	mutex_lock(&pool->mutex);
-	if (pool->state != HASTOR_POOL_FAILED && !hs_pool_commit(pool))
-		pr_info("hastor: pool %s exported at CP %llu\n", pool->name,
-			pool->generation);
-	mutex_unlock(&pool->mutex);
+	pool_stop(pool);
 	hs_vol_unload(pool);
 	hs_sm_destroy(&pool->sm);
 	hs_pool_members_teardown(pool);
 	hs_pool_put(pool);
+}
+
+void hs_pool_put_user(struct hs_pool *pool)
+{
+	bool last;
+
+	mutex_lock(&hs_pools_lock);
+	last = !--pool->users;
+	mutex_unlock(&hs_pools_lock);
+	if (last)
+		pool_teardown(pool);
+}
+
+/*
+ * The hastor-pool target goes: no one may find the pool any more, and it
+ * ends with its last volume target (or now, if it has none).
+ */
+void hs_pool_close(struct hs_pool *pool)
+{
+	mutex_lock(&hs_pools_lock);
+	pool->detached = true;
+	mutex_unlock(&hs_pools_lock);
+	hs_pool_put_user(pool);
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_pool_close);
 

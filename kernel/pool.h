@@ -22,6 +22,7 @@ struct netlink_ext_ack;
 /* One member disk of an active pool. */
 struct hs_member {
 	struct block_device *bdev;
+	struct block_device *held;	/* the pool's own reference */
 	struct dm_bufio_client *bufio;
 	u64 data_start;		/* disk block of PVBN pvbn_start */
 	u64 data_blocks;
@@ -80,6 +81,9 @@ struct hs_pool {
 	char name[HASTOR_POOL_NAME_LEN];
 	u8 uuid[16];
 	dev_t dm_devt;			/* the hastor-pool device */
+	int users;			/* its target + volume targets */
+	bool detached;			/* its target is gone */
+	bool dead;			/* torn down; under mutex+meta_lock */
 	enum hastor_pool_state state;
 	u32 owner_node, home_node;
 
@@ -130,7 +134,8 @@ struct hs_pool {
 };
 
 struct hs_pool *hs_pool_find(const char *name);
-struct hs_pool *hs_pool_find_dev(dev_t devt);
+struct hs_pool *hs_pool_get_user(dev_t devt);
+void hs_pool_put_user(struct hs_pool *pool);
 void hs_pool_put(struct hs_pool *pool);
 int hs_pool_for_each(int (*fn)(struct hs_pool *pool, void *ctx), void *ctx,
 		     int skip);

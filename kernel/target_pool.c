@@ -74,28 +74,11 @@ static int pool_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = (char *)why;	/* a static string */
 		goto err_devs;
 	}
-	pool->wq = alloc_ordered_workqueue("hastor-%s", WQ_MEM_RECLAIM,
-					   pool->name);
-	if (!pool->wq) {
-		err = -ENOMEM;
-		goto err_pool;
-	}
-	err = bioset_init(&pool->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS);
-	if (err)
-		goto err_wq;
-	INIT_WORK(&pool->worker, hs_pool_worker);
-	INIT_DELAYED_WORK(&pool->cp_timer, hs_pool_cp_timer);
-	hs_pool_start_timer(pool);
 	pt->pool = pool;
 	ti->private = pt;
 	ti->num_flush_bios = 0;
 	return 0;
 
-err_wq:
-	destroy_workqueue(pool->wq);
-err_pool:
-	ti->error = "out of memory";
-	hs_pool_close(pool);
 err_devs:
 	put_devs(ti, pt);
 	kfree(pt);
@@ -105,13 +88,9 @@ err_devs:
 static void pool_dtr(struct dm_target *ti)
 {
 	struct hs_pool_tgt *pt = ti->private;
-	struct hs_pool *pool = pt->pool;
 
-	cancel_delayed_work_sync(&pool->cp_timer);
-	flush_workqueue(pool->wq);
-	destroy_workqueue(pool->wq);
-	bioset_exit(&pool->bs);
-	hs_pool_close(pool);
+	/* Volumes still using the pool keep it (and its disks) alive. */
+	hs_pool_close(pt->pool);
 	put_devs(ti, pt);
 	kfree(pt);
 }

@@ -49,7 +49,7 @@ static int vol_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "cannot open pool device";
 		goto err_free;
 	}
-	pool = hs_pool_find_dev(vt->pool_dev->bdev->bd_dev);
+	pool = hs_pool_get_user(vt->pool_dev->bdev->bd_dev);
 	if (!pool) {
 		ti->error = "not an active hastor-pool device";
 		err = -EINVAL;
@@ -96,6 +96,7 @@ err_active:
 	vol->active--;
 	up_write(&pool->meta_lock);
 err_pool:
+	hs_pool_put_user(pool);
 	hs_pool_put(pool);
 err_dev:
 	dm_put_device(ti, vt->pool_dev);
@@ -112,6 +113,7 @@ static void vol_dtr(struct dm_target *ti)
 	down_write(&pool->meta_lock);
 	vt->vol->active--;
 	up_write(&pool->meta_lock);
+	hs_pool_put_user(pool);
 	hs_pool_put(pool);
 	dm_put_device(ti, vt->pool_dev);
 	kfree(vt);

@@ -402,3 +402,45 @@ def test_corruption(h):
     vm.out("hswriter verify /dev/mapper/tank:v --blocks 8192 | grep -c ^B")
     h.note("corruption: %d metadata kinds and labels: refused, named, "
            "nothing written" % len(targets))
+
+
+def test_pool_device_removed_under_volumes(h):
+    """dmsetup remove --force on the pool device while a volume is open
+    replaces its table: the volume keeps working on the pool, which ends
+    (with a final CP) when its last volume goes."""
+    vm = h.vm()
+    setup(vm)
+    vm.out("hactl pool create tank /dev/ram0 && "
+           "hactl vol create tank/v --size 16M")
+    vm.out("hswriter write /dev/mapper/tank:v --blocks 4096 --count 300 "
+           "--seed 9 --tag 1 > /tmp/w1")
+    vm.run("dmsetup remove --force hastor-pool-tank", check=False)
+    table = vm.out("dmsetup table hastor-pool-tank")
+    expect("hastor-pool" not in table, "pool table still there: %s", table)
+    # The volume still reads and writes.
+    vm.out("hswriter write /dev/mapper/tank:v --blocks 4096 --count 300 "
+           "--seed 10 --tag 2 > /tmp/w2 && sync")
+    st, out = vm.run("dmsetup create again --table '0 8 hastor-pool 1 "
+                     "/dev/ram0'", check=False)
+    expect(st != 0, "a second import while volumes use the pool: %s", out)
+    vm.allow(r"device-mapper|hastor-pool")
+    vm.out("dmsetup remove tank:v && dmsetup remove hastor-pool-tank")
+    out = vm.out("hactl pool check /dev/ram0")
+    expect("clean" in out, "checker: %s", out)
+    vm.out("hactl pool import tank --disks /dev/ram0")
+    found = {}
+    for line in vm.out("hswriter verify /dev/mapper/tank:v "
+                       "--blocks 4096").splitlines():
+        f = line.split()
+        found[int(f[2])] = (int(f[1]), int(f[3]))
+    for name in ("/tmp/w1", "/tmp/w2"):
+        acked, _ = writes(vm.out("cat %s" % name))
+        for tag, ws in acked.items():
+            last = {}
+            for seq, block in ws:
+                last[block] = seq
+            for block, seq in last.items():
+                got = found.get(block)
+                expect(got and (got[0] > tag or got == (tag, seq)),
+                       "block %d: wrote tag %d seq %d, found %s", block,
+                       tag, seq, got)
