@@ -54,5 +54,22 @@ def run(h):
             rtt = vm.out("ping -c 3 -q %s | tail -n 1" % peers[vm][link])
             print("    ic%d %-16s -> %-11s %s"
                   % (link, addr.strip(), peers[vm][link], rtt.strip()))
+    section("a pool on shared LUNs (node a), checked from node b")
+    for cmd in ("hactl pool create tank /dev/shared/lun1 /dev/shared/lun2",
+                "hactl vol create tank/db --size 64M",
+                "hswriter write /dev/mapper/tank:db --blocks 16384 "
+                "--count 2000 --seed 1 | tail -n 1",
+                "hactl snapshot create tank/db@monday",
+                "hactl clone create tank/db@monday tank/test",
+                "hswriter write /dev/mapper/tank:test --blocks 16384 "
+                "--count 500 --seed 2 | tail -n 1",
+                "hactl vol list tank --space",
+                "dmsetup status",
+                "hactl pool export tank"):
+        print("node a$ %s" % cmd)
+        print(indent(a.out(cmd)))
+    print("node b$ hactl pool check /dev/shared/lun1 /dev/shared/lun2")
+    print(indent(b.out("hactl pool check /dev/shared/lun1 "
+                       "/dev/shared/lun2")))
     print("\ndemo finished in %.0fs; shutting the cluster down"
           % (time.monotonic() - t0))
