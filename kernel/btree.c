@@ -624,6 +624,16 @@ static int walk_rec(struct hs_pool *pool, const struct hs_btree_info *info,
 	err = node_read(pool, info, pvbn, level, &mb);
 	if (err)
 		return err;
+	/*
+	 * A reachable node nothing counts would be handed out as free space
+	 * while in use: a pool that says so is refused at import.
+	 */
+	if (pool->counts_loaded && !hs_sm_count(pool, pvbn)) {
+		pr_err("hastor: pool %s: B-tree node %llu has no reference count\n",
+		       pool->name, pvbn);
+		hs_meta_release(&mb);
+		return -EILSEQ;
+	}
 	shared = shared || hs_sm_count(pool, pvbn) > 1;
 	n = node_of(&mb);
 	nr = nr_entries(n);

@@ -109,6 +109,7 @@ struct hs_pool {
 	u32 snap_time;
 	bool txn_dirty;
 	bool in_cp;			/* the CP may use the last blocks */
+	bool counts_loaded;		/* walks may check node counts */
 	struct hs_spacemap sm;
 	struct list_head vols;
 

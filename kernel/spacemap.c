@@ -310,6 +310,19 @@ static int load_chunk(void *data, u64 chunk, const void *value, bool shared)
 	return 0;
 }
 
+static int check_chunk(void *data, u64 chunk, const void *value,
+		       bool shared)
+{
+	struct hs_pool *pool = data;
+	u64 pvbn = le64_to_cpu(*(const __le64 *)value);
+
+	if (hs_sm_count(pool, pvbn))
+		return 0;
+	pr_err("hastor: pool %s: refcount block %llu has no reference count\n",
+	       pool->name, pvbn);
+	return -EILSEQ;
+}
+
 /* Read the committed counts; pool->refmap_root must be set. */
 int hs_sm_load(struct hs_pool *pool)
 {
@@ -317,6 +330,8 @@ int hs_sm_load(struct hs_pool *pool)
 	u64 b;
 	int err;
 
+	/* The counts are what this walk reads: nothing to check them by. */
+	pool->counts_loaded = false;
 	err = hs_btree_walk(pool, &refmap_info, pool->refmap_root, load_chunk,
 			    pool);
 	if (err)
@@ -329,7 +344,10 @@ int hs_sm_load(struct hs_pool *pool)
 		}
 	sm->nr_busy = sm->nr_used;
 	bitmap_zero(sm->dirty, sm->nr_chunks);
-	return 0;
+	/* Now that counts are known, the refcount metadata must be counted. */
+	pool->counts_loaded = true;
+	return hs_btree_walk(pool, &refmap_info, pool->refmap_root,
+			     check_chunk, pool);
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_sm_load);
 
