@@ -339,6 +339,23 @@ static int check_writable(struct hs_pool *pool, const char **why)
 	return 0;
 }
 
+/* With meta_lock held for writing: the named volume of a writable pool. */
+static struct hs_vol *find_for_change(struct hs_pool *pool, const char *name,
+				      const char **why, int *err)
+{
+	struct hs_vol *vol;
+
+	*err = check_writable(pool, why);
+	if (*err)
+		return NULL;
+	vol = hs_vol_find(pool, name);
+	if (!vol) {
+		*why = "no such volume";
+		*err = -ENOENT;
+	}
+	return vol;
+}
+
 int hs_vol_create(struct hs_pool *pool, const char *name, u64 size_blocks,
 		  struct hs_vol *out, const char **why)
 {
@@ -472,15 +489,9 @@ int hs_vol_snapshot(struct hs_pool *pool, const char *name,
 		return -EINVAL;
 	}
 	down_write(&pool->meta_lock);
-	err = check_writable(pool, why);
-	if (err)
+	vol = find_for_change(pool, name, why, &err);
+	if (!vol)
 		goto out;
-	vol = hs_vol_find(pool, name);
-	err = -ENOENT;
-	if (!vol) {
-		*why = "no such volume";
-		goto out;
-	}
 	err = -EINVAL;
 	if (hs_vol_readonly(vol)) {
 		*why = "cannot snapshot a snapshot; clone it first";
@@ -559,15 +570,9 @@ int hs_vol_delete(struct hs_pool *pool, const char *name, const char **why)
 	int err;
 
 	down_write(&pool->meta_lock);
-	err = check_writable(pool, why);
-	if (err)
+	vol = find_for_change(pool, name, why, &err);
+	if (!vol)
 		goto out;
-	vol = hs_vol_find(pool, name);
-	err = -ENOENT;
-	if (!vol) {
-		*why = "no such volume";
-		goto out;
-	}
 	err = -EBUSY;
 	if (vol->active) {
 		*why = "volume is active (remove its dm device first)";
