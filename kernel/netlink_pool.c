@@ -247,8 +247,10 @@ static struct hs_pool *pool_of(struct genl_info *info, struct nlattr *attr)
 	return pool;
 }
 
+/* The volume as a reply to cmd; name_attr, if given, names it in errors. */
 static int reply_vol(struct genl_info *info, struct hs_pool *pool,
-		     const char *name, u8 cmd)
+		     const char *name, u8 cmd, bool space,
+		     const struct nlattr *name_attr)
 {
 	struct sk_buff *msg;
 	struct hs_vol *vol;
@@ -263,8 +265,10 @@ static int reply_vol(struct genl_info *info, struct hs_pool *pool,
 		goto err;
 	down_read(&pool->meta_lock);
 	vol = pool->dead ? NULL : hs_vol_find(pool, name);
-	err = vol ? put_vol(msg, pool, vol, false) : -ENOENT;
+	err = vol ? put_vol(msg, pool, vol, space) : -ENOENT;
 	up_read(&pool->meta_lock);
+	if (err == -ENOENT)
+		set_err(info->extack, name_attr, "no such volume");
 	if (err)
 		goto err;
 	genlmsg_end(msg, hdr);
@@ -527,7 +531,8 @@ static int vol_change(struct sk_buff *skb, struct genl_info *info,
 	notify(pool, result, op == OP_DELETE ? HASTOR_EVENT_DELETED :
 	       op == OP_RESIZE ? HASTOR_EVENT_CHANGED : HASTOR_EVENT_CREATED);
 	if (op != OP_DELETE)
-		err = reply_vol(info, pool, result, info->genlhdr->cmd);
+		err = reply_vol(info, pool, result, info->genlhdr->cmd, false,
+				NULL);
 out:
 	hs_pool_put(pool);
 	return err;
@@ -562,9 +567,6 @@ int hastor_nl_vol_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[HASTOR_A_VOL_MAX + 1];
 	struct hs_pool *pool;
-	struct sk_buff *msg;
-	struct hs_vol *vol;
-	void *hdr;
 	int err;
 
 	err = parse_nest(info, HASTOR_A_VOL, HASTOR_A_VOL_MAX, vol_policy, tb);
@@ -577,31 +579,9 @@ int hastor_nl_vol_get(struct sk_buff *skb, struct genl_info *info)
 	pool = pool_of(info, tb[HASTOR_A_VOL_POOL]);
 	if (!pool)
 		return -ENOENT;
-	err = -ENOMEM;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		goto out;
-	hdr = hastor_genl_put(msg, info->snd_portid, info->snd_seq,
-			      HASTOR_CMD_VOL_GET);
-	down_read(&pool->meta_lock);
-	vol = pool->dead ? NULL :
-	      hs_vol_find(pool, nla_data(tb[HASTOR_A_VOL_NAME]));
-	if (!vol) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[HASTOR_A_VOL_NAME],
-				    "no such volume");
-		err = -ENOENT;
-	} else {
-		err = hdr ? put_vol(msg, pool, vol,
-				    tb[HASTOR_A_VOL_SPACE]) : -EMSGSIZE;
-	}
-	up_read(&pool->meta_lock);
-	if (err) {
-		nlmsg_free(msg);
-		goto out;
-	}
-	genlmsg_end(msg, hdr);
-	err = genlmsg_reply(msg, info);
-out:
+	err = reply_vol(info, pool, nla_data(tb[HASTOR_A_VOL_NAME]),
+			HASTOR_CMD_VOL_GET, tb[HASTOR_A_VOL_SPACE],
+			tb[HASTOR_A_VOL_NAME]);
 	hs_pool_put(pool);
 	return err;
 }
