@@ -138,24 +138,39 @@ out:
 	return ret;
 }
 
+/*
+ * "POOL/VOL --size S" of vol create and resize: on success (< 0) *vp is
+ * held and *size set; otherwise an exit status, and nothing is held.
+ */
+static int path_and_size(struct hactl *ctx, int argc, char **argv,
+			 struct hactl_vol_path *vp, uint64_t *size)
+{
+	const char *s = NULL;
+	int ret;
+
+	ret = vol_opts(ctx, argc, argv, 1, &s, NULL);
+	if (ret < 0)
+		ret = path_arg(ctx, argv[optind], false, vp);
+	if (ret >= 0)
+		return ret;
+	ret = size_arg(ctx, s, size);
+	if (ret >= 0)
+		hactl_vol_path_free(vp);
+	return ret;
+}
+
 static int cmd_vol_create(struct hactl *ctx, int argc, char **argv)
 {
 	struct vol_req r = { .has_size = true };
 	struct hactl_vol_path vp;
-	const char *size = NULL;
 	int ret;
 
-	ret = vol_opts(ctx, argc, argv, 1, &size, NULL);
-	if (ret < 0)
-		ret = path_arg(ctx, argv[optind], false, &vp);
+	ret = path_and_size(ctx, argc, argv, &vp, &r.size);
 	if (ret >= 0)
 		return ret;
-	ret = size_arg(ctx, size, &r.size);
-	if (ret < 0) {
-		r.pool = vp.pool;
-		r.name = vp.vol;
-		ret = create_activate(ctx, HASTOR_CMD_VOL_CREATE, &r);
-	}
+	r.pool = vp.pool;
+	r.name = vp.vol;
+	ret = create_activate(ctx, HASTOR_CMD_VOL_CREATE, &r);
 	hactl_vol_path_free(&vp);
 	return ret;
 }
@@ -271,21 +286,15 @@ static int cmd_vol_resize(struct hactl *ctx, int argc, char **argv)
 {
 	struct vol_req r = { .has_size = true };
 	struct hactl_vol_path vp;
-	const char *size = NULL;
 	struct vol_list l = { 0 };
 	struct hdm_dev d;
 	char name[256], sz[16];
 	struct hnl h;
 	int ret;
 
-	ret = vol_opts(ctx, argc, argv, 1, &size, NULL);
-	if (ret < 0)
-		ret = path_arg(ctx, argv[optind], false, &vp);
+	ret = path_and_size(ctx, argc, argv, &vp, &r.size);
 	if (ret >= 0)
 		return ret;
-	ret = size_arg(ctx, size, &r.size);
-	if (ret >= 0)
-		goto out;
 	r.pool = vp.pool;
 	r.name = vp.vol;
 	ret = vol_connect(ctx, &h);
