@@ -22,6 +22,7 @@ static const struct hactl_cmd commands[] = {
 	{ "vol", NULL, vol_cmds, NULL },
 	{ "snapshot", NULL, snapshot_cmds, NULL },
 	{ "clone", NULL, clone_cmds, NULL },
+	{ "wlog", NULL, wlog_cmds, NULL },
 	{ "monitor", cmd_monitor, NULL, "[--count N]" },
 	{ 0 }
 };

@@ -52,9 +52,11 @@ int cmd_version(struct hactl *ctx, int argc, char **argv);
 struct node_info {
 	bool has_module, has_node;
 	bool has_module_version, has_family_version, has_state,
-	     has_generation, has_id, has_cluster_id, has_name, has_pr_key;
+	     has_generation, has_id, has_cluster_id, has_name, has_pr_key,
+	     has_nvram;
 	char module_version[128];
 	char name[128];
+	char nvram[128];	/* the write-log device path, when attached */
 	uint32_t family_version, state, generation, id, cluster_id;
 	uint64_t pr_key;
 };
@@ -68,5 +70,8 @@ void node_line(const struct node_info *ni);
 
 /* monitor.c */
 int cmd_monitor(struct hactl *ctx, int argc, char **argv);
+
+/* wlog.c: the write log ("NVRAM") */
+extern const struct hactl_cmd wlog_cmds[];
 
 #endif

@@ -106,6 +106,7 @@ static const char *missing_name(const struct ext_ack *ea, int nest)
 		[HASTOR_A_NODE]	  = "node",
 		[HASTOR_A_POOL]	  = "pool",
 		[HASTOR_A_VOL]	  = "volume",
+		[HASTOR_A_WLOG]	  = "write log",
 	};
 	static const char *const node[] = {
 		[HASTOR_A_NODE_STATE]	   = "node state",
@@ -114,6 +115,7 @@ static const char *missing_name(const struct ext_ack *ea, int nest)
 		[HASTOR_A_NODE_CLUSTER_ID] = "cluster id",
 		[HASTOR_A_NODE_NAME]	   = "node name",
 		[HASTOR_A_NODE_PR_KEY]	   = "pr key",
+		[HASTOR_A_NODE_NVRAM]	   = "nvram device",
 	};
 	static const char *const pool[] = {
 		[HASTOR_A_POOL_NAME]	   = "pool name",

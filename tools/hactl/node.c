@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <linux/hastor.h>
 #include <netlink/genl/genl.h>
@@ -30,6 +31,7 @@ static struct nla_policy node_policy[HASTOR_A_NODE_MAX + 1] = {
 	[HASTOR_A_NODE_CLUSTER_ID] = { .type = NLA_U32 },
 	[HASTOR_A_NODE_NAME]	   = { .type = NLA_STRING },
 	[HASTOR_A_NODE_PR_KEY]	   = { .type = NLA_U64 },
+	[HASTOR_A_NODE_NVRAM]	   = { .type = NLA_STRING },
 };
 
 static bool get_u32(struct nlattr *a, uint32_t *val)
@@ -81,6 +83,11 @@ static int node_parse(struct nlattr *module, struct nlattr *node,
 			ni->has_pr_key = true;
 			ni->pr_key = nla_get_u64(nb[HASTOR_A_NODE_PR_KEY]);
 		}
+		if (nb[HASTOR_A_NODE_NVRAM]) {
+			ni->has_nvram = true;
+			nla_strlcpy(ni->nvram, nb[HASTOR_A_NODE_NVRAM],
+				    sizeof(ni->nvram));
+		}
 	}
 	return 0;
 }
@@ -123,12 +130,14 @@ void node_json(const struct node_info *ni)
 	}
 	if (ni->has_generation)
 		json_uint("generation", ni->generation);
+	if (ni->has_nvram)
+		json_str("nvram", ni->nvram);
 	json_close();
 }
 
 void node_line(const struct node_info *ni)
 {
-	char buf[32];
+	char buf[32], esc[HACTL_ESC_LEN];
 
 	fputs("node:", stdout);
 	if (ni->has_state)
@@ -141,6 +150,9 @@ void node_line(const struct node_info *ni)
 		printf(" name %s", ni->name);
 	if (ni->has_generation)
 		printf(" generation %u", ni->generation);
+	/* Last, and escaped: a path may hold anything, the line must not. */
+	if (ni->has_nvram)
+		printf(" nvram %s", hactl_esc(ni->nvram, esc, sizeof(esc)));
 	fputc('\n', stdout);
 	fflush(stdout);
 }
@@ -157,7 +169,7 @@ static void module_json(const struct node_info *ni)
 
 static void node_print(const struct node_info *ni)
 {
-	char buf[32];
+	char buf[32], esc[HACTL_ESC_LEN];
 
 	if (out_json()) {
 		json_open(NULL);
@@ -182,6 +194,9 @@ static void node_print(const struct node_info *ni)
 	}
 	if (ni->has_generation)
 		out_field("generation", "%u", ni->generation);
+	if (ni->has_nvram)
+		out_field("nvram", "%s",
+			  hactl_esc(ni->nvram, esc, sizeof(esc)));
 	if (ni->has_module_version)
 		out_field("module version", "%s", ni->module_version);
 }
@@ -312,49 +327,98 @@ int cmd_version(struct hactl *ctx, int argc, char **argv)
 	return ret;
 }
 
-static int cmd_set(struct hactl *ctx, int argc, char **argv)
+/* What "node set" sends; fields not given are left out of the request. */
+struct node_req {
+	bool has_id, has_cluster;
+	uint32_t id, cluster;
+	const char *name;
+	const char *nvram;	/* the write-log device to attach */
+	bool format, detach;
+};
+
+/*
+ * The log device, checked as "pool create" checks its disks: what the
+ * kernel would refuse anyway (length, a relative path, something that
+ * is not a block device), said with the path the user typed.  An exit
+ * status, or -1 to go on.
+ */
+static int check_nvram(struct hactl *ctx, const char *dev)
+{
+	char esc[HACTL_ESC_LEN];
+	size_t len = strlen(dev);
+	struct stat st;
+
+	hactl_esc(dev, esc, sizeof(esc));
+	if (len < 1 || len > HASTOR_PATH_MAX)
+		return hactl_usage_error(ctx, "--nvram: the device path must be 1..%u characters, not %zu",
+					 HASTOR_PATH_MAX, len);
+	/* The kernel keeps the path and shows it; a relative one says nothing. */
+	if (dev[0] != '/')
+		return hactl_usage_error(ctx, "--nvram: '%s' is not an absolute path",
+					 esc);
+	if (stat(dev, &st) < 0)
+		return hactl_usage_error(ctx, "--nvram: %s: %s", esc,
+					 strerror(errno));
+	if (!S_ISBLK(st.st_mode))
+		return hactl_usage_error(ctx, "--nvram: %s: not a block device",
+					 esc);
+	return -1;
+}
+
+/* Fills r from the command line; an exit status, or -1 to go on. */
+static int set_args(struct hactl *ctx, int argc, char **argv,
+		    struct node_req *r)
 {
 	static const struct option opts[] = {
-		{ "id",	     required_argument, NULL, 'i' },
-		{ "cluster", required_argument, NULL, 'c' },
-		{ "name",    required_argument, NULL, 'n' },
-		{ "help",    no_argument,	NULL, 'h' },
+		{ "id",		  required_argument, NULL, 'i' },
+		{ "cluster",	  required_argument, NULL, 'c' },
+		{ "name",	  required_argument, NULL, 'n' },
+		{ "nvram",	  required_argument, NULL, 'N' },
+		{ "nvram-format", no_argument,	     NULL, 'F' },
+		{ "nvram-detach", no_argument,	     NULL, 'D' },
+		{ "help",	  no_argument,	     NULL, 'h' },
 		{ 0 }
 	};
 	bool check = hactl_client_checks();
-	bool has_id = false, has_cluster = false;
-	uint32_t id = 0, cluster = 0;
-	const char *name = NULL;
-	struct nlattr *nest;
-	struct node_info ni;
-	struct nl_msg *msg;
-	struct hnl h;
 	int c, ret;
 
+	memset(r, 0, sizeof(*r));
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (!hactl_parse_u32(optarg, &id))
+			if (!hactl_parse_u32(optarg, &r->id))
 				return hactl_usage_error(ctx, "--id: '%s' is not a 32-bit unsigned number", optarg);
-			if (check && (id < 1 || id > HASTOR_NODE_ID_MAX))
+			if (check && (r->id < 1 || r->id > HASTOR_NODE_ID_MAX))
 				return hactl_usage_error(ctx, "--id: %u is out of range (1..%u)",
-							 id, HASTOR_NODE_ID_MAX);
-			has_id = true;
+							 r->id, HASTOR_NODE_ID_MAX);
+			r->has_id = true;
 			break;
 		case 'c':
-			if (!hactl_parse_u32(optarg, &cluster))
+			if (!hactl_parse_u32(optarg, &r->cluster))
 				return hactl_usage_error(ctx, "--cluster: '%s' is not a 32-bit unsigned number", optarg);
-			if (check && cluster < 1)
+			if (check && r->cluster < 1)
 				return hactl_usage_error(ctx, "--cluster: must be at least 1");
-			has_cluster = true;
+			r->has_cluster = true;
 			break;
 		case 'n':
 			if (check && !hactl_name_ok(optarg))
 				return hactl_usage_error(ctx, "--name: must be %s",
 							 HACTL_NAME_RULE);
-			name = optarg;
+			r->name = optarg;
+			break;
+		case 'N':
+			ret = check ? check_nvram(ctx, optarg) : -1;
+			if (ret >= 0)
+				return ret;
+			r->nvram = optarg;
+			break;
+		case 'F':
+			r->format = true;
+			break;
+		case 'D':
+			r->detach = true;
 			break;
 		case 'h':
 			return hactl_help(ctx);
@@ -365,40 +429,72 @@ static int cmd_set(struct hactl *ctx, int argc, char **argv)
 	if (optind < argc)
 		return hactl_usage_error(ctx, "unexpected argument '%s'",
 					 argv[optind]);
-	if (!has_id && !has_cluster && !name)
-		return hactl_usage_error(ctx, "give at least one of --id, --cluster, --name");
+	/*
+	 * Combinations the kernel refuses too; without client checks they
+	 * are sent, so that tests can watch the kernel refuse them.
+	 */
+	if (check && r->format && !r->nvram)
+		return hactl_usage_error(ctx, "--nvram-format needs --nvram DEV (the device to format)");
+	if (check && r->detach && r->nvram)
+		return hactl_usage_error(ctx, "--nvram-detach cannot be combined with --nvram");
+	if (!r->has_id && !r->has_cluster && !r->name && !r->nvram &&
+	    !r->format && !r->detach)
+		return hactl_usage_error(ctx, "give at least one of --id, --cluster, --name, --nvram, --nvram-detach");
+	return -1;
+}
 
-	ret = hactl_connect(ctx, &h);
-	if (ret)
-		return ret;
-	msg = hnl_msg(&h, HASTOR_CMD_NODE_SET);
+/* The NODE_SET request for r: one nest with what was given. */
+static struct nl_msg *set_msg(struct hnl *h, const struct node_req *r)
+{
+	struct nl_msg *msg = hnl_msg(h, HASTOR_CMD_NODE_SET);
+	struct nlattr *nest;
+
 	if (!msg)
-		goto fail;
+		return NULL;
 	/* Strict kernel validation wants NLA_F_NESTED on every nest. */
 	nest = nla_nest_start(msg, HASTOR_A_NODE | NLA_F_NESTED);
 	if (!nest ||
-	    (has_id && nla_put_u32(msg, HASTOR_A_NODE_ID, id) < 0) ||
-	    (has_cluster &&
-	     nla_put_u32(msg, HASTOR_A_NODE_CLUSTER_ID, cluster) < 0) ||
-	    (name && nla_put_string(msg, HASTOR_A_NODE_NAME, name) < 0)) {
+	    (r->has_id && nla_put_u32(msg, HASTOR_A_NODE_ID, r->id) < 0) ||
+	    (r->has_cluster &&
+	     nla_put_u32(msg, HASTOR_A_NODE_CLUSTER_ID, r->cluster) < 0) ||
+	    (r->name && nla_put_string(msg, HASTOR_A_NODE_NAME, r->name) < 0) ||
+	    (r->nvram &&
+	     nla_put_string(msg, HASTOR_A_NODE_NVRAM, r->nvram) < 0) ||
+	    (r->format && nla_put_flag(msg, HASTOR_A_NODE_NVRAM_FORMAT) < 0) ||
+	    (r->detach && nla_put_flag(msg, HASTOR_A_NODE_NVRAM_DETACH) < 0)) {
 		nlmsg_free(msg);
-		fprintf(stderr, "hactl: %s: request too large\n", ctx->path);
-		goto fail;
+		fprintf(stderr, "hactl: %s: request too large\n", h->op);
+		return NULL;
 	}
 	nla_nest_end(msg, nest);
+	return msg;
+}
 
-	ret = node_request(&h, msg, &ni);
+static int cmd_set(struct hactl *ctx, int argc, char **argv)
+{
+	struct node_req r;
+	struct node_info ni;
+	struct nl_msg *msg;
+	struct hnl h;
+	int ret;
+
+	ret = set_args(ctx, argc, argv, &r);
+	if (ret >= 0)
+		return ret;
+	ret = hactl_connect(ctx, &h);
+	if (ret)
+		return ret;
+	msg = set_msg(&h, &r);
+	ret = msg ? node_request(&h, msg, &ni) : HACTL_EXIT_FAIL;
 	hnl_close(&h);
 	if (!ret)
 		node_print(&ni);
 	return ret;
-fail:
-	hnl_close(&h);
-	return HACTL_EXIT_FAIL;
 }
 
 const struct hactl_cmd node_cmds[] = {
 	{ "show", cmd_show, NULL, "" },
-	{ "set", cmd_set, NULL, "[--id N] [--cluster N] [--name NAME]" },
+	{ "set", cmd_set, NULL,
+	  "[--id N] [--cluster N] [--name NAME] [--nvram DEV [--nvram-format] | --nvram-detach]" },
 	{ 0 }
 };

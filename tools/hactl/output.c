@@ -144,6 +144,12 @@ void json_uint(const char *key, unsigned long long val)
 	printf("%llu", val);
 }
 
+void json_bool(const char *key, bool val)
+{
+	json_key(key);
+	fputs(val ? "true" : "false", stdout);
+}
+
 void json_null(const char *key)
 {
 	json_key(key);

@@ -23,6 +23,7 @@ void json_array_open(const char *key);
 void json_array_close(void);
 void json_str(const char *key, const char *val);
 void json_uint(const char *key, unsigned long long val);
+void json_bool(const char *key, bool val);
 void json_null(const char *key);
 
 /* Writes s as a quoted JSON string; invalid UTF-8 becomes U+FFFD. */

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hactl wlog show: the node's write log ("NVRAM",
+ * include/uapi/linux/hastor_wlog.h) as HASTOR_CMD_WLOG_GET reports it.
+ * Attaching and detaching it are node settings ("node set --nvram").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/genl/genl.h>
+
+#include "names.h"
+#include "output.h"
+#include "pool.h"
+
+/* The log has two halves; a reply with more is malformed. */
+#define WLOG_HALVES 2
+
+static struct nla_policy top_policy[HASTOR_A_MAX + 1] = {
+	[HASTOR_A_WLOG] = { .type = NLA_NESTED },
+};
+
+/*
+ * Replies are checked as strictly as the kernel checks requests.  libnl
+ * takes a longer integer than the type's (minlen only) unless maxlen
+ * says otherwise, so integers are held to their exact size.
+ */
+#define U32_POLICY { .type = NLA_U32, .maxlen = sizeof(uint32_t) }
+#define U64_POLICY { .type = NLA_U64, .maxlen = sizeof(uint64_t) }
+
+static struct nla_policy wlog_policy[HASTOR_A_WLOG_MAX + 1] = {
+	[HASTOR_A_WLOG_PATH]	    = { .type = NLA_STRING },
+	[HASTOR_A_WLOG_DEV]	    = { .type = NLA_STRING },
+	[HASTOR_A_WLOG_UUID]	    = { .minlen = 16, .maxlen = 16 },
+	[HASTOR_A_WLOG_STATE]	    = U32_POLICY,
+	[HASTOR_A_WLOG_SYNC]	    = U32_POLICY,
+	[HASTOR_A_WLOG_HALF_SIZE]   = U64_POLICY,
+	[HASTOR_A_WLOG_ACTIVE_HALF] = U32_POLICY,
+	[HASTOR_A_WLOG_NEXT_SEQ]    = U64_POLICY,
+	[HASTOR_A_WLOG_COVERED_SEQ] = U64_POLICY,
+	[HASTOR_A_WLOG_EPOCH]	    = U64_POLICY,
+	[HASTOR_A_WLOG_POOLS]	    = U32_POLICY,
+	[HASTOR_A_WLOG_QUEUED]	    = U32_POLICY,
+	[HASTOR_A_WLOG_ENTRIES]	    = U64_POLICY,
+	[HASTOR_A_WLOG_RECORDS]	    = U64_POLICY,
+	[HASTOR_A_WLOG_BYTES]	    = U64_POLICY,
+	[HASTOR_A_WLOG_CPS]	    = U64_POLICY,
+	[HASTOR_A_WLOG_WAITS]	    = U64_POLICY,
+	[HASTOR_A_WLOG_HALF]	    = { .type = NLA_NESTED },
+};
+
+static struct nla_policy half_policy[HASTOR_A_WLOG_HALF_MAX + 1] = {
+	[HASTOR_A_WLOG_HALF_INDEX]     = U32_POLICY,
+	[HASTOR_A_WLOG_HALF_EPOCH]     = U64_POLICY,
+	[HASTOR_A_WLOG_HALF_FIRST_SEQ] = U64_POLICY,
+	[HASTOR_A_WLOG_HALF_LAST_SEQ]  = U64_POLICY,
+	[HASTOR_A_WLOG_HALF_USED]      = U64_POLICY,
+	[HASTOR_A_WLOG_HALF_LIVE]      = U32_POLICY,
+};
+
+/* has: bit (1 << HASTOR_A_WLOG_HALF_x), for HAS(). */
+struct wlog_half {
+	uint32_t has;
+	uint32_t index, live;
+	uint64_t epoch, first_seq, last_seq, used;
+};
+
+/* A copy: the reply buffer is gone once the request returns. */
+struct wlog_info {
+	bool replied;		/* a reply message came */
+	bool attached;		/* it carried HASTOR_A_WLOG */
+	uint32_t has;		/* bit (1 << HASTOR_A_WLOG_x) */
+	char path[128];
+	char dev[DEV_STR_LEN];
+	uint8_t uuid[16];
+	uint32_t state, sync, active_half, pools, queued;
+	uint64_t half_size, next_seq, covered_seq, epoch;
+	uint64_t entries, records, bytes, cps, waits;
+	unsigned int nr_halves;
+	struct wlog_half halves[WLOG_HALVES];
+};
+
+static int half_parse(struct nlattr *nest, struct wlog_half *hf)
+{
+	struct nlattr *tb[HASTOR_A_WLOG_HALF_MAX + 1];
+	int i;
+
+	memset(hf, 0, sizeof(*hf));
+	if (nla_parse_nested(tb, HASTOR_A_WLOG_HALF_MAX, nest,
+			     half_policy) < 0)
+		return -EBADMSG;
+	for (i = 1; i <= HASTOR_A_WLOG_HALF_MAX; i++)
+		if (tb[i])
+			hf->has |= 1U << i;
+#define U32(attr, field) \
+	if (tb[attr]) hf->field = nla_get_u32(tb[attr])
+#define U64(attr, field) \
+	if (tb[attr]) hf->field = nla_get_u64(tb[attr])
+	U32(HASTOR_A_WLOG_HALF_INDEX, index);
+	U32(HASTOR_A_WLOG_HALF_LIVE, live);
+	U64(HASTOR_A_WLOG_HALF_EPOCH, epoch);
+	U64(HASTOR_A_WLOG_HALF_FIRST_SEQ, first_seq);
+	U64(HASTOR_A_WLOG_HALF_LAST_SEQ, last_seq);
+	U64(HASTOR_A_WLOG_HALF_USED, used);
+#undef U32
+#undef U64
+	return 0;
+}
+
+static int wlog_parse(struct nlattr *nest, struct wlog_info *wi)
+{
+	struct nlattr *tb[HASTOR_A_WLOG_MAX + 1], *a;
+	int i, rem, err;
+
+	if (nla_parse_nested(tb, HASTOR_A_WLOG_MAX, nest, wlog_policy) < 0)
+		return -EBADMSG;
+	/* libnl checks a minimum length only; a uuid is exactly 16 bytes. */
+	if (tb[HASTOR_A_WLOG_UUID] && nla_len(tb[HASTOR_A_WLOG_UUID]) != 16)
+		return -EBADMSG;
+	for (i = 1; i <= HASTOR_A_WLOG_MAX; i++)
+		if (tb[i])
+			wi->has |= 1U << i;
+	if (tb[HASTOR_A_WLOG_PATH])
+		nla_strlcpy(wi->path, tb[HASTOR_A_WLOG_PATH], sizeof(wi->path));
+	if (tb[HASTOR_A_WLOG_DEV])
+		nla_strlcpy(wi->dev, tb[HASTOR_A_WLOG_DEV], sizeof(wi->dev));
+	if (tb[HASTOR_A_WLOG_UUID])
+		nla_memcpy(wi->uuid, tb[HASTOR_A_WLOG_UUID], 16);
+#define U32(attr, field) \
+	if (tb[attr]) wi->field = nla_get_u32(tb[attr])
+#define U64(attr, field) \
+	if (tb[attr]) wi->field = nla_get_u64(tb[attr])
+	U32(HASTOR_A_WLOG_STATE, state);
+	U32(HASTOR_A_WLOG_SYNC, sync);
+	U32(HASTOR_A_WLOG_ACTIVE_HALF, active_half);
+	U32(HASTOR_A_WLOG_POOLS, pools);
+	U32(HASTOR_A_WLOG_QUEUED, queued);
+	U64(HASTOR_A_WLOG_HALF_SIZE, half_size);
+	U64(HASTOR_A_WLOG_NEXT_SEQ, next_seq);
+	U64(HASTOR_A_WLOG_COVERED_SEQ, covered_seq);
+	U64(HASTOR_A_WLOG_EPOCH, epoch);
+	U64(HASTOR_A_WLOG_ENTRIES, entries);
+	U64(HASTOR_A_WLOG_RECORDS, records);
+	U64(HASTOR_A_WLOG_BYTES, bytes);
+	U64(HASTOR_A_WLOG_CPS, cps);
+	U64(HASTOR_A_WLOG_WAITS, waits);
+#undef U32
+#undef U64
+	/* The parse above keeps only the last half; each one counts. */
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != HASTOR_A_WLOG_HALF)
+			continue;
+		if (wi->nr_halves == WLOG_HALVES)
+			return -EBADMSG;
+		err = half_parse(a, &wi->halves[wi->nr_halves]);
+		if (err < 0)
+			return err;
+		wi->nr_halves++;
+	}
+	return 0;
+}
+
+static int wlog_reply_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[HASTOR_A_MAX + 1];
+	struct wlog_info *wi = arg;
+
+	/* A do request answers once; a second message is not ours. */
+	if (wi->replied)
+		return -EBADMSG;
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HASTOR_A_MAX, top_policy) < 0)
+		return -EBADMSG;
+	wi->replied = true;
+	/* No HASTOR_A_WLOG is an answer too: no log is attached. */
+	if (!tb[HASTOR_A_WLOG])
+		return 0;
+	wi->attached = true;
+	return wlog_parse(tb[HASTOR_A_WLOG], wi);
+}
+
+/* WLOG_GET into *wi; an exit status, errors reported. */
+static int wlog_get(struct hnl *h, struct wlog_info *wi)
+{
+	struct nl_msg *msg;
+
+	memset(wi, 0, sizeof(*wi));
+	msg = hnl_msg(h, HASTOR_CMD_WLOG_GET);
+	if (!msg)
+		return HACTL_EXIT_FAIL;
+	if (hnl_request(h, msg, wlog_reply_cb, wi) < 0)
+		return HACTL_EXIT_FAIL;
+	if (!wi->replied) {
+		fprintf(stderr, "hactl: %s: no reply from the kernel\n", h->op);
+		return HACTL_EXIT_FAIL;
+	}
+	return HACTL_EXIT_OK;
+}
+
+/* NULL for a value of a newer module: it prints as its number. */
+static const char *state_name(uint32_t state)
+{
+	switch (state) {
+	case HASTOR_WLOG_ACTIVE:
+		return "active";
+	case HASTOR_WLOG_WAITING:
+		return "waiting";
+	case HASTOR_WLOG_FAILED:
+		return "failed";
+	}
+	return NULL;
+}
+
+static const char *sync_name(uint32_t sync)
+{
+	switch (sync) {
+	case HASTOR_WLOG_LOCAL_ONLY:
+		return "local-only";
+	case HASTOR_WLOG_IN_SYNC:
+		return "in-sync";
+	case HASTOR_WLOG_NOT_IN_SYNC:
+		return "not-in-sync";
+	}
+	return NULL;
+}
+
+static const char *enum_str(const char *name, uint32_t val, char *buf,
+			    size_t len)
+{
+	if (name)
+		return name;
+	snprintf(buf, len, "%u", val);
+	return buf;
+}
+
+/* A known value as its name, an unknown one as a JSON number. */
+static void json_enum(const char *key, const char *name, uint32_t val)
+{
+	if (name)
+		json_str(key, name);
+	else
+		json_uint(key, val);
+}
+
+/*
+ * Fill level of a half in percent of the half size, rounded down; false
+ * if it cannot be said.  128 bits so that no used byte count overflows.
+ * Not capped at 100: a larger value shows a kernel that counts oddly.
+ */
+static bool fill_pct(const struct wlog_info *wi, const struct wlog_half *hf,
+		     unsigned long long *pct)
+{
+	if (!HAS(wi, HASTOR_A_WLOG_HALF_SIZE) || !wi->half_size ||
+	    !HAS(hf, HASTOR_A_WLOG_HALF_USED))
+		return false;
+	*pct = (unsigned long long)((unsigned __int128)hf->used * 100 /
+				    wi->half_size);
+	return true;
+}
+
+/* LAST_SEQ is FIRST_SEQ - 1: the half holds no entry. */
+static bool half_empty(const struct wlog_half *hf)
+{
+	/* Unsigned: also right for an empty half whose first seq is 0. */
+	return HAS(hf, HASTOR_A_WLOG_HALF_FIRST_SEQ) &&
+	       HAS(hf, HASTOR_A_WLOG_HALF_LAST_SEQ) &&
+	       hf->last_seq + 1 == hf->first_seq;
+}
+
+/* "first..last", "empty", or "-" if the kernel did not say. */
+static const char *seq_range(const struct wlog_half *hf, char *buf,
+			     size_t len)
+{
+	if (!HAS(hf, HASTOR_A_WLOG_HALF_FIRST_SEQ) ||
+	    !HAS(hf, HASTOR_A_WLOG_HALF_LAST_SEQ))
+		return "-";
+	if (half_empty(hf))
+		return "empty";
+	snprintf(buf, len, "%llu..%llu", (unsigned long long)hf->first_seq,
+		 (unsigned long long)hf->last_seq);
+	return buf;
+}
+
+static void half_json(const struct wlog_info *wi, const struct wlog_half *hf)
+{
+	unsigned long long pct;
+
+	json_open(NULL);
+#define U(attr, key, field) \
+	if (HAS(hf, attr)) json_uint(key, hf->field)
+	U(HASTOR_A_WLOG_HALF_INDEX, "index", index);
+	U(HASTOR_A_WLOG_HALF_EPOCH, "epoch", epoch);
+	U(HASTOR_A_WLOG_HALF_FIRST_SEQ, "first_seq", first_seq);
+	U(HASTOR_A_WLOG_HALF_LAST_SEQ, "last_seq", last_seq);
+	U(HASTOR_A_WLOG_HALF_USED, "used", used);
+#undef U
+	if (fill_pct(wi, hf, &pct))
+		json_uint("fill_pct", pct);
+	if (HAS(hf, HASTOR_A_WLOG_HALF_LIVE))
+		json_bool("live", hf->live);
+	json_close();
+}
+
+static void wlog_json(const struct wlog_info *wi)
+{
+	char buf[40];
+	unsigned int i;
+
+	json_open(NULL);
+	if (!wi->attached) {
+		json_null("wlog");
+		json_close();
+		return;
+	}
+	json_open("wlog");
+	if (HAS(wi, HASTOR_A_WLOG_PATH))
+		json_str("path", wi->path);
+	if (HAS(wi, HASTOR_A_WLOG_DEV))
+		json_str("dev", wi->dev);
+	if (HAS(wi, HASTOR_A_WLOG_UUID)) {
+		hactl_uuid_str(wi->uuid, buf);
+		json_str("uuid", buf);
+	}
+	if (HAS(wi, HASTOR_A_WLOG_STATE))
+		json_enum("state", state_name(wi->state), wi->state);
+	if (HAS(wi, HASTOR_A_WLOG_SYNC))
+		json_enum("sync", sync_name(wi->sync), wi->sync);
+#define U(attr, key, field) \
+	if (HAS(wi, attr)) json_uint(key, wi->field)
+	U(HASTOR_A_WLOG_HALF_SIZE, "half_size", half_size);
+	U(HASTOR_A_WLOG_ACTIVE_HALF, "active_half", active_half);
+	U(HASTOR_A_WLOG_NEXT_SEQ, "next_seq", next_seq);
+	U(HASTOR_A_WLOG_COVERED_SEQ, "covered_seq", covered_seq);
+	U(HASTOR_A_WLOG_EPOCH, "epoch", epoch);
+	U(HASTOR_A_WLOG_POOLS, "pools", pools);
+	U(HASTOR_A_WLOG_QUEUED, "queued", queued);
+	U(HASTOR_A_WLOG_ENTRIES, "entries", entries);
+	U(HASTOR_A_WLOG_RECORDS, "records", records);
+	U(HASTOR_A_WLOG_BYTES, "bytes", bytes);
+	U(HASTOR_A_WLOG_CPS, "cps", cps);
+	U(HASTOR_A_WLOG_WAITS, "waits", waits);
+#undef U
+	json_array_open("halves");
+	for (i = 0; i < wi->nr_halves; i++)
+		half_json(wi, &wi->halves[i]);
+	json_array_close();
+	json_close();
+	json_close();
+}
+
+/* One table line per half; a value the kernel did not send is "-". */
+static void half_table(const struct wlog_info *wi)
+{
+	char idx[16], epoch[24], first[24], last[24], range[48], used[16],
+	     fill[16];
+	unsigned long long pct;
+	unsigned int i;
+	int w = 5;
+
+	for (i = 0; i < wi->nr_halves; i++) {
+		const char *r = seq_range(&wi->halves[i], range, sizeof(range));
+
+		if ((int)strlen(r) > w)
+			w = strlen(r);
+	}
+	printf("%-4s %8s %12s %12s %-*s %9s %4s %s\n", "HALF", "EPOCH",
+	       "FIRST_SEQ", "LAST_SEQ", w, "RANGE", "USED", "FILL", "LIVE");
+	for (i = 0; i < wi->nr_halves; i++) {
+		const struct wlog_half *hf = &wi->halves[i];
+
+#define NUM(buf, attr, field) \
+	(HAS(hf, attr) ? (snprintf(buf, sizeof(buf), "%llu", \
+		(unsigned long long)hf->field), buf) : "-")
+		printf("%-4s %8s %12s %12s %-*s %9s %4s %s\n",
+		       NUM(idx, HASTOR_A_WLOG_HALF_INDEX, index),
+		       NUM(epoch, HASTOR_A_WLOG_HALF_EPOCH, epoch),
+		       NUM(first, HASTOR_A_WLOG_HALF_FIRST_SEQ, first_seq),
+		       /* An empty half's FIRST_SEQ - 1 says nothing. */
+		       half_empty(hf) ? "-" :
+		       NUM(last, HASTOR_A_WLOG_HALF_LAST_SEQ, last_seq),
+		       w, seq_range(hf, range, sizeof(range)),
+		       HAS(hf, HASTOR_A_WLOG_HALF_USED) ?
+			hactl_fmt_size(hf->used, used, sizeof(used)) : "-",
+		       fill_pct(wi, hf, &pct) ?
+			(snprintf(fill, sizeof(fill), "%llu%%", pct), fill) :
+			"-",
+		       !HAS(hf, HASTOR_A_WLOG_HALF_LIVE) ? "-" :
+		       hf->live ? "yes" : "no");
+#undef NUM
+	}
+}
+
+static void wlog_print(const struct wlog_info *wi)
+{
+	char buf[40], sz[16], esc[HACTL_ESC_LEN];
+
+	if (HAS(wi, HASTOR_A_WLOG_PATH) && HAS(wi, HASTOR_A_WLOG_DEV))
+		out_field("device", "%s (%s)",
+			  hactl_esc(wi->path, esc, sizeof(esc)), wi->dev);
+	else if (HAS(wi, HASTOR_A_WLOG_PATH))
+		out_field("device", "%s",
+			  hactl_esc(wi->path, esc, sizeof(esc)));
+	else if (HAS(wi, HASTOR_A_WLOG_DEV))
+		out_field("device", "%s", wi->dev);
+	if (HAS(wi, HASTOR_A_WLOG_UUID)) {
+		hactl_uuid_str(wi->uuid, buf);
+		out_field("uuid", "%s", buf);
+	}
+	if (HAS(wi, HASTOR_A_WLOG_STATE))
+		out_field("state", "%s", enum_str(state_name(wi->state),
+						  wi->state, buf, sizeof(buf)));
+	if (HAS(wi, HASTOR_A_WLOG_SYNC))
+		out_field("sync", "%s", enum_str(sync_name(wi->sync), wi->sync,
+						 buf, sizeof(buf)));
+	if (HAS(wi, HASTOR_A_WLOG_HALF_SIZE))
+		out_field("half size", "%s (%llu bytes)",
+			  hactl_fmt_size(wi->half_size, sz, sizeof(sz)),
+			  (unsigned long long)wi->half_size);
+#define N(attr, label, field) \
+	if (HAS(wi, attr)) out_field(label, "%llu", \
+				     (unsigned long long)wi->field)
+	N(HASTOR_A_WLOG_ACTIVE_HALF, "active half", active_half);
+	N(HASTOR_A_WLOG_NEXT_SEQ, "next seq", next_seq);
+	/* The kernel's name is "covered", the design's "CP marker". */
+	if (HAS(wi, HASTOR_A_WLOG_COVERED_SEQ))
+		out_field("cp marker", "%llu (covered: entries up to it are in the pools)",
+			  (unsigned long long)wi->covered_seq);
+	N(HASTOR_A_WLOG_EPOCH, "epoch", epoch);
+	N(HASTOR_A_WLOG_POOLS, "pools", pools);
+	N(HASTOR_A_WLOG_QUEUED, "queued writes", queued);
+	/* Counters since the log was attached (hactl.8 says so). */
+	N(HASTOR_A_WLOG_ENTRIES, "entries", entries);
+	N(HASTOR_A_WLOG_RECORDS, "records", records);
+#undef N
+	if (HAS(wi, HASTOR_A_WLOG_BYTES))
+		out_field("bytes", "%s (%llu bytes)",
+			  hactl_fmt_size(wi->bytes, sz, sizeof(sz)),
+			  (unsigned long long)wi->bytes);
+	if (HAS(wi, HASTOR_A_WLOG_CPS))
+		out_field("cps", "%llu", (unsigned long long)wi->cps);
+	if (HAS(wi, HASTOR_A_WLOG_WAITS))
+		out_field("waits", "%llu (entries that waited for space)",
+			  (unsigned long long)wi->waits);
+	if (wi->nr_halves) {
+		fputc('\n', stdout);
+		half_table(wi);
+	}
+}
+
+static int cmd_wlog_show(struct hactl *ctx, int argc, char **argv)
+{
+	struct wlog_info wi;
+	struct hnl h;
+	int ret;
+
+	ret = hactl_args(ctx, argc, argv, 0, 0);
+	if (ret >= 0)
+		return ret;
+	ret = hactl_connect(ctx, &h);
+	if (ret)
+		return ret;
+	ret = wlog_get(&h, &wi);
+	hnl_close(&h);
+	if (ret)
+		return ret;
+	if (out_json())
+		wlog_json(&wi);
+	else if (wi.attached)
+		wlog_print(&wi);
+	else
+		printf("no write log attached\n");
+	/* Not an error as such, but scripts should not have to parse text. */
+	return wi.attached ? HACTL_EXIT_OK : HACTL_EXIT_FAIL;
+}
+
+const struct hactl_cmd wlog_cmds[] = {
+	{ "show", cmd_wlog_show, NULL, "" },
+	{ 0 }
+};
