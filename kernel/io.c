@@ -27,16 +27,7 @@
 #include "meta.h"
 #include "spacemap.h"
 #include "vol.h"
-
-static inline struct hs_bio_ctx *ctx_of(struct bio *bio)
-{
-	return dm_per_bio_data(bio, sizeof(struct hs_bio_ctx));
-}
-
-static inline struct bio *bio_of(struct hs_bio_ctx *ctx)
-{
-	return dm_bio_from_per_bio_data(ctx, sizeof(struct hs_bio_ctx));
-}
+#include "wlog.h"
 
 void hs_defer_bio(struct hs_pool *pool, struct bio *bio)
 {
@@ -70,6 +61,74 @@ int hs_remap(struct hs_pool *pool, struct bio *bio, u64 pvbn)
 	bio->bi_iter.bi_sector = (block << (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT)) +
 		(bio->bi_iter.bi_sector & (HASTOR_SECTORS_PER_BLOCK - 1));
 	return 0;
+}
+
+/*
+ * A write on a pool with a write log: its pool side and its log entry
+ * are under way at the same time, and whichever ends last completes it.
+ * Called with the bio cut to its final size, before it is remapped.
+ */
+void hs_log_bio(struct hs_pool *pool, struct bio *bio)
+{
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
+
+	ctx->logged = true;
+	ctx->wlog_op = bio_op(bio) == REQ_OP_DISCARD ?
+		       HASTOR_WLOG_OP_DISCARD : HASTOR_WLOG_OP_WRITE;
+	ctx->wlog_iter = bio->bi_iter;
+	atomic_set(&ctx->holds, 2);
+	hs_wlog_submit(pool, bio);
+}
+
+void hs_bio_release(struct bio *bio, blk_status_t status, bool log_side)
+{
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
+
+	if (log_side)
+		ctx->log_status = status;
+	else
+		ctx->pool_status = status;
+	if (!atomic_dec_and_test(&ctx->holds))
+		return;
+	if (ctx->wlog_pend >= 0)
+		hs_wlog_bio_done(ctx->vt->pool->wlog, ctx->wlog_pend);
+	bio->bi_status = ctx->pool_status ?: ctx->log_status;
+	bio_endio(bio);
+}
+
+static void logged_clone_endio(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
+	blk_status_t status = clone->bi_status;
+
+	bio_put(clone);
+	ctx->tracked = false;
+	hs_io_end(ctx->vt->pool, ctx->epoch);
+	hs_bio_release(bio, status, false);
+}
+
+/*
+ * The pool side of a logged write to a block it already has: a clone,
+ * so the bio itself stays untouched for the log to copy from, and
+ * completes only when both are done.  No FUA: the log makes it durable.
+ */
+void hs_submit_clone(struct hs_pool *pool, struct bio *bio)
+{
+	struct bio *clone = bio_alloc_clone(bio->bi_bdev, bio, GFP_NOIO,
+					    &pool->bs);
+
+	clone->bi_opf &= ~REQ_FUA;
+	clone->bi_private = bio;
+	clone->bi_end_io = logged_clone_endio;
+	submit_bio_noacct(clone);
+}
+
+static blk_opf_t data_write_op(struct bio *bio)
+{
+	if (hs_ctx_of(bio)->logged)
+		return REQ_OP_WRITE;
+	return REQ_OP_WRITE | (bio->bi_opf & REQ_FUA);
 }
 
 static void new_block_endio(struct bio *clone)
@@ -111,7 +170,7 @@ static int read_block(struct hs_pool *pool, u64 pvbn, struct page *page)
  */
 static void write_new_block(struct hs_pool *pool, struct bio *bio, u64 old)
 {
-	struct hs_bio_ctx *ctx = ctx_of(bio);
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
 	unsigned int off = (bio->bi_iter.bi_sector &
 			    (HASTOR_SECTORS_PER_BLOCK - 1)) << SECTOR_SHIFT;
 	struct hs_member *m;
@@ -146,7 +205,7 @@ static void write_new_block(struct hs_pool *pool, struct bio *bio, u64 old)
 					 &pool->bs);
 		__bio_add_page(clone, ctx->page, HASTOR_BLOCK_SIZE, 0);
 	}
-	clone->bi_opf = REQ_OP_WRITE | (bio->bi_opf & REQ_FUA);
+	clone->bi_opf = data_write_op(bio);
 	clone->bi_iter.bi_sector = block << (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
 	clone->bi_private = ctx;
 	clone->bi_end_io = new_block_endio;
@@ -163,6 +222,10 @@ err:
 
 static void fail_bio(struct bio *bio, blk_status_t status)
 {
+	if (hs_ctx_of(bio)->logged) {
+		hs_bio_release(bio, status, false);
+		return;
+	}
 	bio->bi_status = status;
 	bio_endio(bio);
 }
@@ -194,7 +257,7 @@ static void meta_failed(struct hs_pool *pool, int err)
 
 static void process_discard(struct hs_pool *pool, struct bio *bio)
 {
-	struct hs_bio_ctx *ctx = ctx_of(bio);
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
 	struct hs_vol *vol = ctx->vt->vol;
 	sector_t start = bio->bi_iter.bi_sector, end = bio_end_sector(bio);
 	u64 b = DIV_ROUND_UP_SECTOR_T(start, HASTOR_SECTORS_PER_BLOCK);
@@ -282,7 +345,7 @@ static u32 segment_end(struct hs_pool *pool, struct hs_bio_ctx *ctx, u32 i,
  */
 static void process_run(struct hs_pool *pool, struct bio *bio)
 {
-	struct hs_bio_ctx *ctx = ctx_of(bio);
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
 	struct hs_vol *vol = ctx->vt->vol;
 	u32 n = bio_sectors(bio) / HASTOR_SECTORS_PER_BLOCK, i, j, segs = 0;
 	int err = 0;
@@ -343,7 +406,7 @@ static void process_run(struct hs_pool *pool, struct bio *bio)
 		clone = bio_alloc_clone(m->bdev, bio, GFP_NOIO, &pool->bs);
 		bio_trim(clone, (sector_t)i * HASTOR_SECTORS_PER_BLOCK,
 			 (sector_t)(j - i) * HASTOR_SECTORS_PER_BLOCK);
-		clone->bi_opf = REQ_OP_WRITE | (bio->bi_opf & REQ_FUA);
+		clone->bi_opf = data_write_op(bio);
 		clone->bi_iter.bi_sector =
 			block << (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
 		clone->bi_private = ctx;
@@ -359,7 +422,7 @@ fail:
 /* A deferred read or write; meta_lock is taken here. */
 static void process_bio(struct hs_pool *pool, struct bio *bio)
 {
-	struct hs_bio_ctx *ctx = ctx_of(bio);
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
 	struct hs_vol *vol = ctx->vt->vol;
 	u64 v, pvbn, old = HASTOR_NO_BLOCK;
 	bool replaced, write = op_is_write(bio_op(bio));
@@ -425,7 +488,10 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 		ctx->epoch = hs_io_start(pool);
 		ctx->tracked = true;
 		up_write(&pool->meta_lock);
-		dm_submit_bio_remap(bio, NULL);
+		if (ctx->logged)
+			hs_submit_clone(pool, bio);
+		else
+			dm_submit_bio_remap(bio, NULL);
 		return;
 	}
 
@@ -463,7 +529,7 @@ fail:
  */
 static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
 {
-	struct bio *bio = bio_of(ctx);
+	struct bio *bio = hs_bio_of(ctx);
 	struct hs_vol *vol = ctx->vt->vol;
 	__le64 val, old;
 	bool replaced;
@@ -507,7 +573,7 @@ static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
 		spin_unlock_irq(&pool->lock);
 		queue_work(pool->wq, &pool->worker);
 	}
-	if (!ctx->status && bio->bi_opf & REQ_FUA)
+	if (!ctx->status && bio->bi_opf & REQ_FUA && !ctx->logged)
 		return true;	/* durable only with its mapping: after a CP */
 	fail_bio(bio, ctx->status);
 	return false;
@@ -532,7 +598,7 @@ void hs_pool_worker(struct work_struct *work)
 	list_for_each_entry_safe(ctx, tmp, &completed, list) {
 		list_del(&ctx->list);
 		if (complete_new_block(pool, ctx))
-			bio_list_add(&flushes, bio_of(ctx));
+			bio_list_add(&flushes, hs_bio_of(ctx));
 	}
 	while ((bio = bio_list_pop(&bios))) {
 		if (bio_op(bio) == REQ_OP_DISCARD)

@@ -2,6 +2,8 @@
 #ifndef _HASTOR_IO_H
 #define _HASTOR_IO_H
 
+#include <linux/device-mapper.h>
+
 #include "pool.h"
 
 struct dm_dev;
@@ -31,11 +33,36 @@ struct hs_bio_ctx {
 	struct page *page;	/* read-modify-write buffer */
 	struct bio_list waiters;	/* writes to the same block, parked */
 	blk_status_t status;
+
+	/*
+	 * A write on a pool with a write log completes when both its log
+	 * entry and its pool side have (hs_bio_release): two holds.
+	 */
+	bool logged;
+	u8 wlog_op;			/* enum hastor_wlog_op */
+	int wlog_pend;			/* wlog.c's count it is in, or -1 */
+	atomic_t holds;
+	blk_status_t pool_status, log_status;
+	struct bvec_iter wlog_iter;	/* its data; sector in the volume */
+	struct list_head wlog_list;	/* queued for an entry */
 };
+
+static inline struct hs_bio_ctx *hs_ctx_of(struct bio *bio)
+{
+	return dm_per_bio_data(bio, sizeof(struct hs_bio_ctx));
+}
+
+static inline struct bio *hs_bio_of(struct hs_bio_ctx *ctx)
+{
+	return dm_bio_from_per_bio_data(ctx, sizeof(struct hs_bio_ctx));
+}
 
 void hs_pool_worker(struct work_struct *work);
 void hs_defer_bio(struct hs_pool *pool, struct bio *bio);
 void hs_defer_flush(struct hs_pool *pool, struct bio *bio);
 int hs_remap(struct hs_pool *pool, struct bio *bio, u64 pvbn);
+void hs_log_bio(struct hs_pool *pool, struct bio *bio);
+void hs_submit_clone(struct hs_pool *pool, struct bio *bio);
+void hs_bio_release(struct bio *bio, blk_status_t status, bool log_side);
 
 #endif /* _HASTOR_IO_H */

@@ -13,14 +13,18 @@
 #include "hastor.h"
 #include "netlink.h"
 #include "pool.h"
+#include "wlog.h"
 
 static int __init hastor_init(void)
 {
 	int err;
 
-	err = hs_target_pool_init();
+	err = hs_wlog_init();
 	if (err)
 		return err;
+	err = hs_target_pool_init();
+	if (err)
+		goto err_wlog;
 	err = hs_target_vol_init();
 	if (err)
 		goto err_pool;
@@ -34,6 +38,8 @@ err_vol:
 	hs_target_vol_exit();
 err_pool:
 	hs_target_pool_exit();
+err_wlog:
+	hs_wlog_exit();
 	return err;
 }
 
@@ -42,6 +48,7 @@ static void __exit hastor_exit(void)
 	hastor_genl_exit();
 	hs_target_vol_exit();
 	hs_target_pool_exit();
+	hs_wlog_exit();
 	pr_info("hastor: unloaded\n");
 }
 

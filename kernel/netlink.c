@@ -17,6 +17,7 @@
 #include "hastor.h"
 #include "node.h"
 #include "netlink.h"
+#include "wlog.h"
 
 static struct netlink_range_validation hastor_node_id_range = {
 	.min = 1,
@@ -36,6 +37,10 @@ hastor_node_set_policy[HASTOR_A_NODE_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &hastor_cluster_id_range),
 	[HASTOR_A_NODE_NAME] = { .type = NLA_NUL_STRING,
 				 .len = HASTOR_NAME_MAX },
+	[HASTOR_A_NODE_NVRAM] = { .type = NLA_NUL_STRING,
+				  .len = HASTOR_PATH_MAX },
+	[HASTOR_A_NODE_NVRAM_FORMAT] = { .type = NLA_FLAG },
+	[HASTOR_A_NODE_NVRAM_DETACH] = { .type = NLA_FLAG },
 };
 EXPORT_SYMBOL_IF_KUNIT(hastor_node_set_policy);
 
@@ -80,7 +85,10 @@ static int hastor_put_module(struct sk_buff *skb)
 static int hastor_put_node(struct sk_buff *skb,
 			   const struct hastor_node_info *node)
 {
+	char wlog_path[HASTOR_PATH_MAX + 1];
 	struct nlattr *nest;
+
+	hs_wlog_path(wlog_path, sizeof(wlog_path));
 
 	nest = nla_nest_start(skb, HASTOR_A_NODE);
 	if (!nest)
@@ -97,6 +105,9 @@ static int hastor_put_node(struct sk_buff *skb,
 		goto err_cancel;
 	if (node->name[0] &&
 	    nla_put_string(skb, HASTOR_A_NODE_NAME, node->name))
+		goto err_cancel;
+	if (wlog_path[0] &&
+	    nla_put_string(skb, HASTOR_A_NODE_NVRAM, wlog_path))
 		goto err_cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -168,6 +179,53 @@ static int hastor_nl_node_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* Attach or detach the write log; nothing else in the same request. */
+static int hastor_nl_node_nvram(struct nlattr **tb, struct genl_info *info)
+{
+	struct hastor_node_info node;
+	struct sk_buff *msg;
+	int err;
+
+	if (tb[HASTOR_A_NODE_ID] || tb[HASTOR_A_NODE_CLUSTER_ID] ||
+	    tb[HASTOR_A_NODE_NAME]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HASTOR_A_NODE],
+				    "change the identity and the write log in separate requests");
+		return -EINVAL;
+	}
+	if (tb[HASTOR_A_NODE_NVRAM_DETACH]) {
+		if (tb[HASTOR_A_NODE_NVRAM] || tb[HASTOR_A_NODE_NVRAM_FORMAT]) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[HASTOR_A_NODE_NVRAM_DETACH],
+					    "detach takes no device");
+			return -EINVAL;
+		}
+		err = hs_wlog_detach(info->extack);
+	} else if (!tb[HASTOR_A_NODE_NVRAM]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[HASTOR_A_NODE_NVRAM_FORMAT],
+				    "format needs the device (HASTOR_A_NODE_NVRAM)");
+		return -EINVAL;
+	} else if (nla_len(tb[HASTOR_A_NODE_NVRAM]) < 2 ||
+		   *(char *)nla_data(tb[HASTOR_A_NODE_NVRAM]) != '/') {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[HASTOR_A_NODE_NVRAM],
+				    "the log device must be an absolute path");
+		return -EINVAL;
+	} else {
+		err = hs_wlog_attach(nla_data(tb[HASTOR_A_NODE_NVRAM]),
+				     !!tb[HASTOR_A_NODE_NVRAM_FORMAT],
+				     info->extack);
+	}
+	if (err)
+		return err;
+	hastor_node_get(&node);
+	hastor_notify_node(&node);
+	msg = hastor_node_msg(&node, info->snd_portid, info->snd_seq,
+			      HASTOR_CMD_NODE_SET);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	return genlmsg_reply(msg, info);
+}
+
 static int hastor_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[HASTOR_A_NODE_MAX + 1];
@@ -187,11 +245,21 @@ static int hastor_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 			       hastor_node_set_policy, info->extack);
 	if (err)
 		return err;
+	if (tb[HASTOR_A_NODE_NVRAM] || tb[HASTOR_A_NODE_NVRAM_FORMAT] ||
+	    tb[HASTOR_A_NODE_NVRAM_DETACH])
+		return hastor_nl_node_nvram(tb, info);
 	if (!tb[HASTOR_A_NODE_ID] && !tb[HASTOR_A_NODE_CLUSTER_ID] &&
 	    !tb[HASTOR_A_NODE_NAME]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HASTOR_A_NODE],
 				    "nothing to set");
 		return -EINVAL;
+	}
+	/* A write log belongs to the node id it was formatted for. */
+	if ((tb[HASTOR_A_NODE_ID] || tb[HASTOR_A_NODE_CLUSTER_ID]) &&
+	    hs_wlog_path(NULL, 0)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HASTOR_A_NODE],
+				    "detach the write log before changing the node's identity");
+		return -EBUSY;
 	}
 	if (tb[HASTOR_A_NODE_ID])
 		upd.id = nla_get_u32(tb[HASTOR_A_NODE_ID]);
@@ -293,6 +361,13 @@ static const struct genl_ops hastor_genl_ops[] = {
 		.maxattr = HASTOR_A_MAX,
 		.doit = hastor_nl_vol_get,
 		.dumpit = hastor_nl_vol_dump,
+	},
+	{
+		.cmd = HASTOR_CMD_WLOG_GET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_empty_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_wlog_get,
 	},
 };
 

@@ -26,6 +26,9 @@ int hastor_nl_clone_create(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_vol_get(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_vol_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
+/* netlink_wlog.c */
+int hastor_nl_wlog_get(struct sk_buff *skb, struct genl_info *info);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 extern const struct nla_policy hastor_node_set_policy[];
 extern const struct nla_policy hastor_set_policy[];

@@ -522,6 +522,16 @@ static int vol_change(struct sk_buff *skb, struct genl_info *info,
 				   name, &vol, &why);
 		break;
 	}
+	/*
+	 * What was acknowledged survives a crash: with a write log, writes
+	 * to a new volume are acknowledged long before a timed CP would
+	 * record the volume they went to.  (A delete commits itself.)
+	 */
+	if (!err && op != OP_DELETE) {
+		err = hs_pool_commit(pool);
+		if (err)
+			why = "commit failed";
+	}
 	mutex_unlock(&pool->mutex);
 	if (err) {
 		if (why)

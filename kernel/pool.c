@@ -28,6 +28,7 @@
 #include "meta.h"
 #include "spacemap.h"
 #include "btree.h"
+#include "wlog.h"
 #include "vol.h"
 #include "node.h"
 #include "io.h"
@@ -177,6 +178,8 @@ static int write_super(struct hs_pool *pool, u64 generation)
 	sb->cp_time_ns = cpu_to_le64(ktime_get_real_ns());
 	sb->snap_time = cpu_to_le32(pool->snap_time);
 	sb->nr_volumes = cpu_to_le32(hs_vol_count(pool));
+	sb->wlog_seq = cpu_to_le64(pool->wlog_seq);
+	memcpy(sb->wlog_uuid, pool->wlog_uuid, 16);
 	pool->cp_time_ns = le64_to_cpu(sb->cp_time_ns);
 	dm_bufio_mark_buffer_dirty(buf);
 	dm_bufio_release(buf);
@@ -223,6 +226,27 @@ int hs_pool_commit_locked(struct hs_pool *pool)
 	hs_io_drain(pool);
 	hs_sm_txn_end(pool);
 	return 0;
+}
+
+/*
+ * Commit, recording that the pool holds every entry of the write log
+ * log_uuid up to seq (all of them completed before this was called).
+ */
+int hs_pool_commit_cover(struct hs_pool *pool, const u8 *log_uuid, u64 seq)
+{
+	int err;
+
+	mutex_lock(&pool->mutex);
+	down_write(&pool->meta_lock);
+	if (pool->wlog_seq != seq || memcmp(pool->wlog_uuid, log_uuid, 16)) {
+		pool->wlog_seq = seq;
+		memcpy(pool->wlog_uuid, log_uuid, 16);
+		pool->txn_dirty = true;
+	}
+	err = hs_pool_commit_locked(pool);
+	up_write(&pool->meta_lock);
+	mutex_unlock(&pool->mutex);
+	return err;
 }
 
 int hs_pool_commit(struct hs_pool *pool)
@@ -458,6 +482,8 @@ static int super_load(struct hs_pool *pool, const char **why)
 	pool->sm.meta_reserve = le64_to_cpu(best->meta_reserve);
 	pool->sm.nr_meta = le64_to_cpu(best->meta_blocks);
 	pool->sm.nr_used = le64_to_cpu(best->used_blocks);
+	pool->wlog_seq = le64_to_cpu(best->wlog_seq);
+	memcpy(pool->wlog_uuid, best->wlog_uuid, 16);
 out:
 	for (i = 0; i < 2; i++)
 		if (bufs[i])
@@ -474,6 +500,7 @@ VISIBLE_IF_KUNIT struct hs_pool *hs_pool_alloc(void)
 	kref_init(&pool->ref);
 	INIT_LIST_HEAD(&pool->list);
 	INIT_LIST_HEAD(&pool->vols);
+	INIT_LIST_HEAD(&pool->wlog_node);
 	mutex_init(&pool->mutex);
 	init_rwsem(&pool->meta_lock);
 	spin_lock_init(&pool->io_lock);
@@ -514,7 +541,9 @@ static int pool_start(struct hs_pool *pool, struct block_device **bdevs,
 					   pool->name);
 	if (!pool->wq)
 		goto err_put;
-	err = bioset_init(&pool->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS);
+	/* Logged writes clone in map(), where bios may be held back. */
+	err = bioset_init(&pool->bs, BIO_POOL_SIZE, 0,
+			  BIOSET_NEED_BVECS | BIOSET_NEED_RESCUER);
 	if (err)
 		goto err_wq;
 	INIT_WORK(&pool->worker, hs_pool_worker);
@@ -612,6 +641,14 @@ struct hs_pool *hs_pool_open(struct block_device **bdevs, int n,
 	pool->users = 1;	/* the hastor-pool target */
 	list_add_tail(&pool->list, &hs_pools);
 	mutex_unlock(&hs_pools_lock);
+	/* Its volumes cannot be activated before this returns. */
+	err = hs_wlog_pool_attach(pool, why);
+	if (err) {
+		mutex_lock(&hs_pools_lock);
+		list_del_init(&pool->list);
+		mutex_unlock(&hs_pools_lock);
+		goto err_stop;
+	}
 	pr_info("hastor: pool %s imported at CP %llu: %llu/%llu blocks used\n",
 		pool->name, pool->generation, pool->sm.nr_used,
 		pool->total_blocks);
@@ -637,17 +674,30 @@ EXPORT_SYMBOL_IF_KUNIT(hs_pool_open);
  */
 static void pool_teardown(struct hs_pool *pool)
 {
+	bool committed = false;
+	u64 seq = 0;
+
 	cancel_delayed_work_sync(&pool->cp_timer);
 	flush_workqueue(pool->wq);
+	if (pool->wlog)
+		seq = hs_wlog_pool_leave(pool);
 	mutex_lock(&pool->mutex);
 	down_write(&pool->meta_lock);
+	if (pool->wlog && pool->wlog_seq != seq) {
+		pool->wlog_seq = seq;
+		pool->txn_dirty = true;
+	}
 	if (pool->state != HASTOR_POOL_FAILED &&
-	    !hs_pool_commit_locked(pool))
+	    !hs_pool_commit_locked(pool)) {
+		committed = true;
 		pr_info("hastor: pool %s exported at CP %llu\n", pool->name,
 			pool->generation);
+	}
 	pool->dead = true;
 	up_write(&pool->meta_lock);
 	mutex_unlock(&pool->mutex);
+	if (pool->wlog)
+		hs_wlog_pool_left(pool, committed);
 
 	mutex_lock(&hs_pools_lock);
 	list_del_init(&pool->list);

@@ -110,6 +110,11 @@ struct hs_pool {
 	bool txn_dirty;
 	bool in_cp;			/* the CP may use the last blocks */
 	bool counts_loaded;		/* walks may check node counts */
+	/* The write log, if the node had one when the pool was imported. */
+	struct hs_wlog *wlog;
+	struct list_head wlog_node;	/* wlog->pools */
+	u64 wlog_seq;			/* committed: log entries it holds */
+	u8 wlog_uuid[16];
 	struct hs_spacemap sm;
 	struct list_head vols;
 
@@ -147,6 +152,7 @@ int hs_pool_format(const char *name, struct block_device **bdevs, int n,
 		   u8 *uuid, u64 *size, const char **why, int *bad);
 int hs_pool_commit(struct hs_pool *pool);
 int hs_pool_commit_locked(struct hs_pool *pool);
+int hs_pool_commit_cover(struct hs_pool *pool, const u8 *log_uuid, u64 seq);
 void hs_pool_cp_timer(struct work_struct *work);
 void hs_pool_start_timer(struct hs_pool *pool);
 #if IS_ENABLED(CONFIG_KUNIT)

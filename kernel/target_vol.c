@@ -178,14 +178,22 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 	ctx->vblock = start >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
 	bio->bi_iter.bi_sector = start;
 
-	/* An empty flush is a write too, and fine on a snapshot. */
+	/*
+	 * An empty flush is a write too, and fine on a snapshot.  With a
+	 * write log, every write it covers is in the log already.
+	 */
 	if (bio->bi_opf & REQ_PREFLUSH) {
-		hs_defer_flush(pool, bio);
+		if (pool->wlog)
+			bio_endio(bio);
+		else
+			hs_defer_flush(pool, bio);
 		return DM_MAPIO_SUBMITTED;
 	}
 	if (write && vt->ro)
 		return DM_MAPIO_KILL;
 	if (bio_op(bio) == REQ_OP_DISCARD) {
+		if (pool->wlog)
+			hs_log_bio(pool, bio);
 		hs_defer_bio(pool, bio);
 		return DM_MAPIO_SUBMITTED;
 	}
@@ -218,21 +226,30 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 			keep_blocks(bio, min_t(u64, HS_RUN_MAX,
 					       bio_sectors(bio) /
 					       HASTOR_SECTORS_PER_BLOCK));
+			if (pool->wlog)
+				hs_log_bio(pool, bio);
 			hs_defer_bio(pool, bio);
 			return DM_MAPIO_SUBMITTED;
 		}
 		goto defer;
 	}
 	keep_blocks(bio, run);
+	if (write && pool->wlog)
+		hs_log_bio(pool, bio);
 	hs_remap(pool, bio, pvbn0);
 	ctx->epoch = hs_io_start(pool);
 	ctx->tracked = true;
 	up_read(&pool->meta_lock);
-	return DM_MAPIO_REMAPPED;
+	if (!ctx->logged)
+		return DM_MAPIO_REMAPPED;
+	hs_submit_clone(pool, bio);
+	return DM_MAPIO_SUBMITTED;
 
 defer:
 	/* The worker handles one block at a time. */
 	keep_blocks(bio, 1);
+	if (write && pool->wlog)
+		hs_log_bio(pool, bio);
 	hs_defer_bio(pool, bio);
 	return DM_MAPIO_SUBMITTED;
 }

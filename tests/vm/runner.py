@@ -146,6 +146,8 @@ class Harness:
 
 def discover(filters):
     tests = []
+    # Test modules may share helpers: wlog.py uses pool.py's.
+    sys.path.insert(0, os.path.join(TOP, "tests/cases"))
     for path in sorted(glob.glob(os.path.join(TOP, "tests/cases/*.py"))):
         mod_name = os.path.basename(path)[:-3]
         spec = importlib.util.spec_from_file_location(mod_name, path)

@@ -109,6 +109,7 @@
 
 /* Longest node, pool or volume name, not counting the terminating NUL. */
 #define HASTOR_NAME_MAX		63
+#define HASTOR_PATH_MAX		63	/* of a log device path */
 #define HASTOR_NODE_ID_MAX	0xffff
 #define HASTOR_VOL_SIZE_MAX	(1ULL << 52)	/* 4 PiB */
 
@@ -135,6 +136,7 @@ enum hastor_cmd {
 	HASTOR_CMD_CLONE_CREATE,
 	HASTOR_CMD_VOL_GET,
 	HASTOR_CMD_VOL_NTF,
+	HASTOR_CMD_WLOG_GET,
 
 	__HASTOR_CMD_MAX,
 	HASTOR_CMD_MAX = __HASTOR_CMD_MAX - 1
@@ -147,6 +149,7 @@ enum hastor_attr {
 	HASTOR_A_POOL,		/* nest, enum hastor_pool_attr */
 	HASTOR_A_VOL,		/* nest, enum hastor_vol_attr */
 	HASTOR_A_EVENT,		/* u32, enum hastor_event (events only) */
+	HASTOR_A_WLOG,		/* nest, enum hastor_wlog_attr */
 
 	__HASTOR_A_MAX,
 	HASTOR_A_MAX = __HASTOR_A_MAX - 1
@@ -170,6 +173,9 @@ enum hastor_node_attr {
 	HASTOR_A_NODE_CLUSTER_ID,	/* u32 */
 	HASTOR_A_NODE_NAME,		/* string */
 	HASTOR_A_NODE_PR_KEY,		/* u64 */
+	HASTOR_A_NODE_NVRAM,		/* string, write-log device path */
+	HASTOR_A_NODE_NVRAM_FORMAT,	/* flag: format the log device */
+	HASTOR_A_NODE_NVRAM_DETACH,	/* flag: detach the write log */
 
 	__HASTOR_A_NODE_MAX,
 	HASTOR_A_NODE_MAX = __HASTOR_A_NODE_MAX - 1
@@ -218,6 +224,58 @@ enum hastor_vol_attr {
 	HASTOR_A_VOL_MAX = __HASTOR_A_VOL_MAX - 1
 };
 
+enum hastor_wlog_attr {
+	HASTOR_A_WLOG_UNSPEC,
+	HASTOR_A_WLOG_PAD,
+	HASTOR_A_WLOG_PATH,		/* string */
+	HASTOR_A_WLOG_DEV,		/* string, "MAJ:MIN" */
+	HASTOR_A_WLOG_UUID,		/* binary, 16 bytes */
+	HASTOR_A_WLOG_STATE,		/* u32, enum hastor_wlog_state */
+	HASTOR_A_WLOG_SYNC,		/* u32, enum hastor_wlog_sync */
+	HASTOR_A_WLOG_HALF_SIZE,	/* u64, bytes */
+	HASTOR_A_WLOG_ACTIVE_HALF,	/* u32, 0 or 1 */
+	HASTOR_A_WLOG_NEXT_SEQ,		/* u64 */
+	HASTOR_A_WLOG_COVERED_SEQ,	/* u64, the CP marker */
+	HASTOR_A_WLOG_EPOCH,		/* u64 */
+	HASTOR_A_WLOG_POOLS,		/* u32, pools using the log */
+	HASTOR_A_WLOG_QUEUED,		/* u32, writes waiting for an entry */
+	HASTOR_A_WLOG_ENTRIES,		/* u64, written since attach */
+	HASTOR_A_WLOG_RECORDS,		/* u64 */
+	HASTOR_A_WLOG_BYTES,		/* u64 */
+	HASTOR_A_WLOG_CPS,		/* u64 */
+	HASTOR_A_WLOG_WAITS,		/* u64, entries that waited for space */
+	HASTOR_A_WLOG_HALF,		/* nest per half, hastor_wlog_half_attr */
+
+	__HASTOR_A_WLOG_MAX,
+	HASTOR_A_WLOG_MAX = __HASTOR_A_WLOG_MAX - 1
+};
+
+enum hastor_wlog_half_attr {
+	HASTOR_A_WLOG_HALF_UNSPEC,
+	HASTOR_A_WLOG_HALF_PAD,
+	HASTOR_A_WLOG_HALF_INDEX,	/* u32 */
+	HASTOR_A_WLOG_HALF_EPOCH,	/* u64 */
+	HASTOR_A_WLOG_HALF_FIRST_SEQ,	/* u64 */
+	HASTOR_A_WLOG_HALF_LAST_SEQ,	/* u64, FIRST_SEQ - 1 if empty */
+	HASTOR_A_WLOG_HALF_USED,	/* u64, bytes */
+	HASTOR_A_WLOG_HALF_LIVE,	/* u32, 1: holds entries a pool needs */
+
+	__HASTOR_A_WLOG_HALF_MAX,
+	HASTOR_A_WLOG_HALF_MAX = __HASTOR_A_WLOG_HALF_MAX - 1
+};
+
+enum hastor_wlog_state {
+	HASTOR_WLOG_ACTIVE,		/* logging */
+	HASTOR_WLOG_WAITING,		/* full: writes wait for space */
+	HASTOR_WLOG_FAILED,		/* a log write failed: writes fail */
+};
+
+enum hastor_wlog_sync {
+	HASTOR_WLOG_LOCAL_ONLY,		/* no partner to mirror to */
+	HASTOR_WLOG_IN_SYNC,		/* every entry is on the partner */
+	HASTOR_WLOG_NOT_IN_SYNC,	/* the partner lacks entries */
+};
+
 enum hastor_pool_state {
 	HASTOR_POOL_ACTIVE,		/* serving reads and writes */
 	HASTOR_POOL_READ_ONLY,		/* metadata space exhausted */
@@ -230,6 +288,24 @@ enum hastor_vol_type {
 	HASTOR_VOL_TYPE_CLONE,
 };
 
+/*
+ * The write log (node-local "NVRAM"), see Documentation/wlog-format.md.
+ * NODE_SET attaches it: HASTOR_A_NODE_NVRAM names the device (a path,
+ * 1..HASTOR_PATH_MAX chars), with HASTOR_A_NODE_NVRAM_FORMAT to format
+ * it (destroys what it holds; a device without a log is formatted
+ * anyway), or HASTOR_A_NODE_NVRAM_DETACH detaches it (refused while
+ * imported pools use it).  The NODE_GET reply carries NVRAM when
+ * attached.  Pools imported while a log is attached use it.
+ *
+ * HASTOR_CMD_WLOG_GET (do)
+ *   request:  (none)
+ *   reply:    HASTOR_A_WLOG (absent when no log is attached)
+ *               PATH, DEV, UUID, STATE, SYNC, HALF_SIZE, ACTIVE_HALF,
+ *               NEXT_SEQ, COVERED_SEQ, EPOCH, POOLS, QUEUED, ENTRIES,
+ *               RECORDS, BYTES, CPS, WAITS,
+ *               HALF { INDEX, EPOCH, FIRST_SEQ, LAST_SEQ, USED, LIVE }
+ *               twice
+ */
 enum hastor_event {
 	HASTOR_EVENT_CREATED = 1,
 	HASTOR_EVENT_DELETED,

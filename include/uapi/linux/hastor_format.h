@@ -107,9 +107,10 @@ struct hastor_super {
 	__le64 voltab_root;	/* B-tree: volume id -> hastor_vol_record */
 	__le64 next_vol_id;
 	__le64 cp_time_ns;	/* wall clock at commit */
-	__le64 wlog_seq;	/* last write-log record this CP covers */
+	__le64 wlog_seq;	/* last write-log entry this CP covers */
 	__le32 snap_time;	/* pool time: bumped by each snapshot */
 	__le32 nr_volumes;
+	__u8 wlog_uuid[16];	/* the log wlog_seq counts in; zero: none */
 };
 
 /*

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink view of the write log: HASTOR_CMD_WLOG_GET.  Attaching and
+ * detaching the log are node settings (netlink.c, NODE_SET).
+ */
+#include <net/genetlink.h>
+
+#include "netlink.h"
+#include "wlog.h"
+
+static int put_half(struct sk_buff *skb, const struct hs_wlog_half_state *h,
+		    int index)
+{
+	struct nlattr *nest = nla_nest_start(skb, HASTOR_A_WLOG_HALF);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, HASTOR_A_WLOG_HALF_INDEX, index) ||
+	    nla_put_u64_64bit(skb, HASTOR_A_WLOG_HALF_EPOCH, h->epoch,
+			      HASTOR_A_WLOG_HALF_PAD) ||
+	    nla_put_u64_64bit(skb, HASTOR_A_WLOG_HALF_FIRST_SEQ, h->first_seq,
+			      HASTOR_A_WLOG_HALF_PAD) ||
+	    nla_put_u64_64bit(skb, HASTOR_A_WLOG_HALF_LAST_SEQ, h->last_seq,
+			      HASTOR_A_WLOG_HALF_PAD) ||
+	    nla_put_u64_64bit(skb, HASTOR_A_WLOG_HALF_USED,
+			      (u64)h->used << SECTOR_SHIFT,
+			      HASTOR_A_WLOG_HALF_PAD) ||
+	    nla_put_u32(skb, HASTOR_A_WLOG_HALF_LIVE, h->live)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int put_u64(struct sk_buff *skb, int type, u64 v)
+{
+	return nla_put_u64_64bit(skb, type, v, HASTOR_A_WLOG_PAD);
+}
+
+static int put_wlog(struct sk_buff *skb, const struct hs_wlog_info *w)
+{
+	struct nlattr *nest = nla_nest_start(skb, HASTOR_A_WLOG);
+	u32 state = w->failed ? HASTOR_WLOG_FAILED :
+		    w->waiting ? HASTOR_WLOG_WAITING : HASTOR_WLOG_ACTIVE;
+	char dev[24];
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	snprintf(dev, sizeof(dev), "%u:%u", MAJOR(w->devt), MINOR(w->devt));
+	if (nla_put_string(skb, HASTOR_A_WLOG_PATH, w->path) ||
+	    nla_put_string(skb, HASTOR_A_WLOG_DEV, dev) ||
+	    nla_put(skb, HASTOR_A_WLOG_UUID, 16, w->uuid) ||
+	    nla_put_u32(skb, HASTOR_A_WLOG_STATE, state) ||
+	    nla_put_u32(skb, HASTOR_A_WLOG_SYNC, HASTOR_WLOG_LOCAL_ONLY) ||
+	    put_u64(skb, HASTOR_A_WLOG_HALF_SIZE,
+		    w->layout.half_sectors << SECTOR_SHIFT) ||
+	    nla_put_u32(skb, HASTOR_A_WLOG_ACTIVE_HALF, w->active) ||
+	    put_u64(skb, HASTOR_A_WLOG_NEXT_SEQ, w->next_seq) ||
+	    put_u64(skb, HASTOR_A_WLOG_COVERED_SEQ, w->covered_seq) ||
+	    put_u64(skb, HASTOR_A_WLOG_EPOCH, w->epoch) ||
+	    nla_put_u32(skb, HASTOR_A_WLOG_POOLS, w->nr_pools) ||
+	    nla_put_u32(skb, HASTOR_A_WLOG_QUEUED, w->queued) ||
+	    put_u64(skb, HASTOR_A_WLOG_ENTRIES, w->stats.entries) ||
+	    put_u64(skb, HASTOR_A_WLOG_RECORDS, w->stats.records) ||
+	    put_u64(skb, HASTOR_A_WLOG_BYTES, w->stats.bytes) ||
+	    put_u64(skb, HASTOR_A_WLOG_CPS, w->stats.cps) ||
+	    put_u64(skb, HASTOR_A_WLOG_WAITS, w->stats.waits))
+		goto err_cancel;
+	for (i = 0; i < 2; i++)
+		if (put_half(skb, &w->half[i], i))
+			goto err_cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+int hastor_nl_wlog_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hs_wlog_info *w;
+	struct sk_buff *msg;
+	void *hdr;
+	int err = -EMSGSIZE;
+
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	hs_wlog_info(w);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out;
+	}
+	hdr = hastor_genl_put(msg, info->snd_portid, info->snd_seq,
+			      HASTOR_CMD_WLOG_GET);
+	if (!hdr || (w->attached && put_wlog(msg, w))) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);
+out:
+	kfree(w);
+	return err;
+}

@@ -1,0 +1,934 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The write log ("NVRAM"): a node-local device every volume write is
+ * logged to before it is acknowledged.
+ *
+ * A write on a volume of a pool that has the log goes two ways at once:
+ * to the pool as before (target_vol.c, io.c) and, as a record, into the
+ * queue of this log.  The bio completes when both have finished (the
+ * pool side's status wins).  The writer takes everything queued into
+ * one entry, one device write with FUA: group commit, so many
+ * concurrent writes cost one flush, and a FLUSH on a volume costs
+ * nothing at all, since every write it covers is already in the log.
+ * Only one entry is in flight; the next one collects what arrives
+ * meanwhile.  So nothing valid ever follows a torn entry on the device.
+ *
+ * The pool side of a logged write need not be durable: the log holds it
+ * until a CP of the pool does.  A log CP (cp_work) frees log space: it
+ * moves new entries to the other half, waits until every bio of the old
+ * half has completed (so their mappings are in memory), commits every
+ * pool with "covered up to S", S being the last entry of the old half,
+ * and then the old half is free.  A half that holds entries of a pool
+ * that is not imported stays live until that pool is imported and has
+ * replayed them; meanwhile new writes wait for space, which
+ * `hactl wlog show` reports.
+ *
+ * Attaching a log reads back what it holds (wlog_scan.c); importing a
+ * pool replays its entries newer than what the pool's superblock says it
+ * covers (wlog_replay.c), then commits, before any volume serves I/O.
+ */
+#include <linux/blkdev.h>
+#include <linux/dm-io.h>
+#include <linux/ioprio.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/uuid.h>
+#include <linux/netlink.h>
+#include <kunit/visibility.h>
+
+#include "wlog.h"
+#include "io.h"
+#include "node.h"
+#include "pool.h"
+#include "vol.h"
+
+#define HS_WLOG_MODE	(FMODE_READ | FMODE_WRITE | FMODE_EXCL)
+#define HS_WLOG_CP_INTERVAL	(5 * HZ)
+#define HS_WLOG_BUF_SECTORS \
+	(HASTOR_WLOG_MAX_DATA_SECTORS + 2 * PAGE_SIZE / 512)
+
+static DEFINE_MUTEX(hs_wlog_lock);
+static struct hs_wlog *hs_wlog_cur;	/* under hs_wlog_lock */
+
+static struct dm_io_client *hs_wlog_io_client;
+static void *hs_wlog_buf;		/* one entry, built here */
+
+static void wlog_free(struct kref *ref)
+{
+	struct hs_wlog *log = container_of(ref, struct hs_wlog, ref);
+
+	hs_wlog_found_free(log);
+	if (log->bdev)
+		blkdev_put(log->bdev, HS_WLOG_MODE);
+	kfree(log);
+}
+
+static void wlog_put(struct hs_wlog *log)
+{
+	kref_put(&log->ref, wlog_free);
+}
+
+static int wlog_io(struct hs_wlog *log, blk_opf_t opf, u64 sector,
+		   void *buf, size_t len, io_notify_fn fn, void *context)
+{
+	struct dm_io_region where = {
+		.bdev = log->bdev,
+		.sector = sector,
+		.count = len >> SECTOR_SHIFT,
+	};
+	struct dm_io_request req = {
+		.bi_opf = opf,
+		.mem.type = is_vmalloc_addr(buf) ? DM_IO_VMA : DM_IO_KMEM,
+		.mem.ptr.addr = buf,
+		.notify.fn = fn,
+		.notify.context = context,
+		.client = hs_wlog_io_client,
+	};
+	unsigned long bits = 0;
+	int err;
+
+	err = dm_io(&req, 1, &where, fn ? NULL : &bits, IOPRIO_DEFAULT);
+	if (!err && bits)
+		err = -EIO;
+	return err;
+}
+
+int hs_wlog_read(struct hs_wlog *log, u64 sector, void *buf, size_t len)
+{
+	return wlog_io(log, REQ_OP_READ, sector, buf, len, NULL, NULL);
+}
+EXPORT_SYMBOL_IF_KUNIT(hs_wlog_read);
+
+static int wlog_write_sync(struct hs_wlog *log, u64 sector, void *buf,
+			   size_t len)
+{
+	return wlog_io(log, REQ_OP_WRITE | REQ_SYNC | REQ_FUA, sector, buf,
+		       len, NULL, NULL);
+}
+
+/* Write the superblock to the slot the previous one did not use. */
+static int write_super(struct hs_wlog *log, u64 covered)
+{
+	struct hastor_wlog_super *s = kzalloc(HASTOR_BLOCK_SIZE, GFP_KERNEL);
+	u64 gen = log->sb_generation + 1;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->magic = cpu_to_le32(HASTOR_WLOG_SUPER_MAGIC);
+	s->generation = cpu_to_le64(gen);
+	s->version = cpu_to_le32(HASTOR_WLOG_VERSION);
+	s->block_shift = cpu_to_le32(log->layout.block_shift);
+	s->cluster_id = cpu_to_le32(log->cluster_id);
+	s->node_id = cpu_to_le32(log->node_id);
+	memcpy(s->log_uuid, log->uuid, 16);
+	s->device_sectors = cpu_to_le64(log->layout.device_sectors);
+	s->local_start = cpu_to_le64(log->layout.local_start);
+	s->mirror_start = cpu_to_le64(log->layout.mirror_start);
+	s->half_sectors = cpu_to_le64(log->layout.half_sectors);
+	s->format_time = cpu_to_le64(ktime_get_real_seconds());
+	s->covered_seq = cpu_to_le64(covered);
+	hs_wlog_block_seal(s);
+	err = wlog_write_sync(log, HASTOR_WLOG_SUPER_SECTOR + (gen & 1) * 8,
+			      s, HASTOR_BLOCK_SIZE);
+	kfree(s);
+	if (!err) {
+		log->sb_generation = gen;
+		log->covered_seq = covered;
+	}
+	return err;
+}
+
+static int format(struct hs_wlog *log, u64 sectors, u32 shift,
+		  const char **why)
+{
+	void *zero;
+	int err, i;
+
+	err = hs_wlog_layout_make(sectors, shift, &log->layout);
+	if (err) {
+		*why = err == -ENOSPC ? "device too small for a write log" :
+		       "unsupported logical block size";
+		return err;
+	}
+	generate_random_uuid(log->uuid);
+	log->sb_generation = 0;
+	zero = kzalloc(HASTOR_BLOCK_SIZE, GFP_KERNEL);
+	if (!zero)
+		return -ENOMEM;
+	/* Old half headers must not validate against the new uuid anyway. */
+	for (i = 0; i < 4 && !err; i++)
+		err = wlog_write_sync(log, log->layout.local_start +
+				      i * log->layout.half_sectors, zero,
+				      HASTOR_BLOCK_SIZE);
+	kfree(zero);
+	/* Both copies, so a stale one of an earlier format never wins. */
+	if (!err)
+		err = write_super(log, 0);
+	if (!err)
+		err = write_super(log, 0);
+	if (err)
+		*why = "cannot write the log device";
+	return err;
+}
+
+/* Read both superblock copies; the newer valid one wins. */
+static int load_super(struct hs_wlog *log, u64 sectors, u32 shift,
+		      bool *blank, const char **why)
+{
+	struct hastor_wlog_super *s;
+	const char *bad = NULL;
+	int i, err, found = 0;
+
+	*blank = true;
+	s = kmalloc(HASTOR_BLOCK_SIZE, GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < 2; i++) {
+		struct hs_wlog_layout l;
+		const char *w;
+
+		err = hs_wlog_read(log, HASTOR_WLOG_SUPER_SECTOR + i * 8, s,
+				   HASTOR_BLOCK_SIZE);
+		if (err) {
+			*why = "cannot read the log device";
+			goto out;
+		}
+		err = hs_wlog_super_check(s, sectors, shift, &l, &w);
+		if (err != -ENODATA)
+			*blank = false;
+		if (err) {
+			bad = w;
+			continue;
+		}
+		if (found && le64_to_cpu(s->generation) <= log->sb_generation)
+			continue;
+		found = 1;
+		log->layout = l;
+		log->sb_generation = le64_to_cpu(s->generation);
+		log->covered_seq = le64_to_cpu(s->covered_seq);
+		log->node_id = le32_to_cpu(s->node_id);
+		log->cluster_id = le32_to_cpu(s->cluster_id);
+		memcpy(log->uuid, s->log_uuid, 16);
+	}
+	err = 0;
+	if (!found) {
+		*why = bad;
+		err = -ENODATA;
+	}
+out:
+	kfree(s);
+	return err;
+}
+
+static void write_work(struct work_struct *work);
+static void cp_work(struct work_struct *work);
+
+int hs_wlog_attach(const char *path, bool do_format,
+		   struct netlink_ext_ack *extack)
+{
+	struct hastor_node_info node;
+	const char *why = NULL;
+	struct hs_wlog *log;
+	bool blank;
+	u64 sectors;
+	u32 shift;
+	int err;
+
+	hastor_node_get(&node);
+	if (node.state == HASTOR_NODE_UNCONFIGURED) {
+		NL_SET_ERR_MSG(extack, "configure the node before its log");
+		return -EINVAL;
+	}
+	mutex_lock(&hs_wlog_lock);
+	if (hs_wlog_cur) {
+		err = strcmp(hs_wlog_cur->path, path) || do_format ? -EBUSY : 0;
+		if (err)
+			NL_SET_ERR_MSG(extack,
+				       "a write log is attached; detach it first");
+		goto out_unlock;
+	}
+	err = -ENOMEM;
+	log = kzalloc(sizeof(*log), GFP_KERNEL);
+	if (!log)
+		goto out_unlock;
+	kref_init(&log->ref);
+	strscpy(log->path, path, sizeof(log->path));
+	mutex_init(&log->mutex);
+	spin_lock_init(&log->lock);
+	INIT_LIST_HEAD(&log->queued);
+	INIT_LIST_HEAD(&log->pools);
+	INIT_LIST_HEAD(&log->found);
+	INIT_LIST_HEAD(&log->io.bios);
+	INIT_WORK(&log->write_work, write_work);
+	INIT_DELAYED_WORK(&log->cp_work, cp_work);
+	init_waitqueue_head(&log->wait);
+
+	log->bdev = blkdev_get_by_path(path, HS_WLOG_MODE, log);
+	if (IS_ERR(log->bdev)) {
+		err = PTR_ERR(log->bdev);
+		log->bdev = NULL;
+		NL_SET_ERR_MSG(extack,
+			       "cannot open the log device exclusively");
+		goto err_put;
+	}
+	sectors = bdev_nr_sectors(log->bdev);
+	shift = ilog2(bdev_logical_block_size(log->bdev));
+	if (!do_format) {
+		err = load_super(log, sectors, shift, &blank, &why);
+		if (err == -ENODATA && !blank) {
+			pr_err("hastor: write log on %s damaged: %s\n", path,
+			       why);
+			NL_SET_ERR_MSG(extack,
+				       "write log damaged (see the kernel log); format it to reuse the device");
+			err = -EILSEQ;
+			goto err_put;
+		}
+		if (err && err != -ENODATA)
+			goto err_msg;
+		do_format = err == -ENODATA;
+	}
+	if (!do_format && (log->node_id != node.id ||
+			   log->cluster_id != node.cluster_id)) {
+		NL_SET_ERR_MSG(extack,
+			       "the log belongs to another node or cluster");
+		err = -EPERM;
+		goto err_put;
+	}
+	log->node_id = node.id;
+	log->cluster_id = node.cluster_id;
+	if (do_format) {
+		err = format(log, sectors, shift, &why);
+		if (err)
+			goto err_msg;
+	}
+	err = hs_wlog_scan(log, &why);
+	if (err)
+		goto err_msg;
+	err = -ENOMEM;
+	log->wq = alloc_ordered_workqueue("hastor_wlog", WQ_MEM_RECLAIM);
+	if (!log->wq)
+		goto err_put;
+	hs_wlog_cur = log;
+	mod_delayed_work(log->wq, &log->cp_work, HS_WLOG_CP_INTERVAL);
+	pr_info("hastor: write log on %s attached: %llu MiB halves, next entry %llu\n",
+		path, log->layout.half_sectors >> 11, log->next_seq);
+	err = 0;
+	goto out_unlock;
+
+err_msg:
+	if (extack)
+		extack->_msg = why ? why : "cannot read the log device";
+err_put:
+	wlog_put(log);
+out_unlock:
+	mutex_unlock(&hs_wlog_lock);
+	return err;
+}
+
+static void wlog_stop(struct hs_wlog *log)
+{
+	cancel_delayed_work_sync(&log->cp_work);
+	flush_workqueue(log->wq);
+	destroy_workqueue(log->wq);
+	log->wq = NULL;
+}
+
+int hs_wlog_detach(struct netlink_ext_ack *extack)
+{
+	struct hs_wlog *log;
+	int err = 0;
+
+	mutex_lock(&hs_wlog_lock);
+	log = hs_wlog_cur;
+	if (!log) {
+		NL_SET_ERR_MSG(extack, "no write log is attached");
+		err = -ENOENT;
+		goto out;
+	}
+	mutex_lock(&log->mutex);
+	if (!list_empty(&log->pools)) {
+		mutex_unlock(&log->mutex);
+		NL_SET_ERR_MSG(extack,
+			       "pools use the write log; export them first");
+		err = -EBUSY;
+		goto out;
+	}
+	hs_wlog_cur = NULL;
+	mutex_unlock(&log->mutex);
+	wlog_stop(log);
+	pr_info("hastor: write log on %s detached\n", log->path);
+	wlog_put(log);
+out:
+	mutex_unlock(&hs_wlog_lock);
+	return err;
+}
+
+/* Whether a log is attached, and its device path if buf is given. */
+bool hs_wlog_path(char *buf, size_t len)
+{
+	bool attached;
+
+	mutex_lock(&hs_wlog_lock);
+	attached = hs_wlog_cur;
+	if (buf)
+		strscpy(buf, attached ? hs_wlog_cur->path : "", len);
+	mutex_unlock(&hs_wlog_lock);
+	return attached;
+}
+
+void hs_wlog_info(struct hs_wlog_info *info)
+{
+	struct hs_wlog *log;
+	struct hs_bio_ctx *ctx;
+
+	memset(info, 0, sizeof(*info));
+	mutex_lock(&hs_wlog_lock);
+	log = hs_wlog_cur;
+	if (log) {
+		info->attached = true;
+		strscpy(info->path, log->path, sizeof(info->path));
+		info->devt = log->bdev->bd_dev;
+		memcpy(info->uuid, log->uuid, 16);
+		info->layout = log->layout;
+		mutex_lock(&log->mutex);
+		info->nr_pools = list_count_nodes(&log->pools);
+		info->covered_seq = log->covered_seq;
+		mutex_unlock(&log->mutex);
+		spin_lock_irq(&log->lock);
+		memcpy(info->half, log->half, sizeof(info->half));
+		info->active = log->active;
+		info->next_seq = log->next_seq;
+		info->epoch = log->epoch;
+		info->failed = log->failed;
+		info->waiting = log->wait_space;
+		info->stats = log->stats;
+		list_for_each_entry(ctx, &log->queued, wlog_list)
+			info->queued++;
+		spin_unlock_irq(&log->lock);
+	}
+	mutex_unlock(&hs_wlog_lock);
+}
+
+/* ---- the writer ---- */
+
+static u32 data_sectors(struct hs_bio_ctx *ctx)
+{
+	return ctx->wlog_op == HASTOR_WLOG_OP_WRITE ?
+	       ctx->wlog_iter.bi_size >> SECTOR_SHIFT : 0;
+}
+
+void hs_wlog_submit(struct hs_pool *pool, struct bio *bio)
+{
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
+	struct hs_wlog *log = pool->wlog;
+	unsigned long flags;
+	bool kick, failed;
+
+	ctx->wlog_pend = -1;
+	spin_lock_irqsave(&log->lock, flags);
+	failed = log->failed;
+	if (!failed)
+		list_add_tail(&ctx->wlog_list, &log->queued);
+	kick = !failed && !log->writing && !log->wait_space;
+	spin_unlock_irqrestore(&log->lock, flags);
+	if (failed)
+		hs_bio_release(bio, BLK_STS_IOERR, true);
+	else if (kick)
+		queue_work(log->wq, &log->write_work);
+}
+
+void hs_wlog_bio_done(struct hs_wlog *log, int pend)
+{
+	unsigned long flags;
+	bool wake;
+
+	spin_lock_irqsave(&log->lock, flags);
+	wake = !--log->pend[pend];
+	spin_unlock_irqrestore(&log->lock, flags);
+	if (wake)
+		wake_up_all(&log->wait);
+}
+
+static void add_pool(struct hs_wlog_half_state *h, const u8 *uuid)
+{
+	int i;
+
+	for (i = 0; i < h->nr_pools; i++)
+		if (!memcmp(h->pools[i], uuid, 16))
+			return;
+	/* hs_wlog_pool_attach() keeps the attached pools within bounds. */
+	if (!WARN_ON_ONCE(h->nr_pools == HS_WLOG_MAX_POOLS))
+		memcpy(h->pools[h->nr_pools++], uuid, 16);
+}
+
+static void fail_all(struct list_head *bios, blk_status_t status)
+{
+	struct hs_bio_ctx *ctx, *tmp;
+
+	list_for_each_entry_safe(ctx, tmp, bios, wlog_list) {
+		list_del_init(&ctx->wlog_list);
+		hs_bio_release(hs_bio_of(ctx), status, true);
+	}
+}
+
+static void entry_done(unsigned long error, void *context)
+{
+	struct hs_wlog *log = context;
+	struct hs_wlog_entry_io *io = &log->io;
+	blk_status_t status = error ? BLK_STS_IOERR : BLK_STS_OK;
+	LIST_HEAD(done);
+	LIST_HEAD(dropped);
+	unsigned long flags;
+	bool kick;
+
+	list_splice_init(&io->bios, &done);
+	spin_lock_irqsave(&log->lock, flags);
+	log->writing = false;
+	if (error && !log->failed) {
+		log->failed = true;
+		list_splice_init(&log->queued, &dropped);
+	}
+	kick = !list_empty(&log->queued) && !log->wait_space;
+	spin_unlock_irqrestore(&log->lock, flags);
+	if (error)
+		pr_err("hastor: write log on %s: entry write failed; writes fail from now on\n",
+		       log->path);
+	fail_all(&done, status);
+	fail_all(&dropped, BLK_STS_IOERR);
+	if (kick)
+		queue_work(log->wq, &log->write_work);
+}
+
+/*
+ * Take what is queued into the next entry: its place in the log, its
+ * sequence number.  Returns false if there is nothing to write now.
+ */
+static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
+		       u64 *epoch)
+{
+	struct hs_wlog_entry_io *io = &log->io;
+	struct hs_wlog_half_state *h;
+	struct hs_bio_ctx *ctx, *tmp;
+	u32 nr = 0, total, limit;
+	bool ok = false;
+
+	/* An entry fits in a half, whatever the size of the log. */
+	limit = min_t(u64, HASTOR_WLOG_MAX_DATA_SECTORS,
+		      log->layout.half_sectors - HASTOR_WLOG_HALF_HDR_SECTORS -
+		      hs_wlog_hdr_sectors(HASTOR_WLOG_MAX_RECORDS,
+					  log->layout.unit) - log->layout.unit);
+	*data = 0;
+	spin_lock_irq(&log->lock);
+	if (log->writing || log->wait_space || log->failed)
+		goto out;
+	list_for_each_entry_safe(ctx, tmp, &log->queued, wlog_list) {
+		u32 n = data_sectors(ctx);
+
+		if (nr == HASTOR_WLOG_MAX_RECORDS ||
+		    (nr && *data + n > limit))
+			break;
+		list_move_tail(&ctx->wlog_list, &io->bios);
+		nr++;
+		*data += n;
+	}
+	if (!nr)
+		goto out;
+	*hdr = hs_wlog_hdr_sectors(nr, log->layout.unit);
+	total = hs_wlog_entry_sectors(*hdr, *data, log->layout.unit);
+	h = &log->half[log->active];
+	io->new_half = false;
+	if (h->used + total > log->layout.half_sectors) {
+		struct hs_wlog_half_state *o = &log->half[!log->active];
+
+		if (o->live) {
+			/*
+			 * Wait for a CP to free the other half; if nothing
+			 * was logged since the last one, only an import of
+			 * the pools it holds entries of can.
+			 */
+			log->wait_space = true;
+			log->stats.waits++;
+			list_splice_init(&io->bios, &log->queued);
+			if (log->dirty)
+				mod_delayed_work(log->wq, &log->cp_work, 0);
+			goto out;
+		}
+		log->active ^= 1;
+		h = o;
+		h->epoch = ++log->epoch;
+		h->first_seq = log->next_seq;
+		h->last_seq = log->next_seq - 1;
+		h->used = HASTOR_WLOG_HALF_HDR_SECTORS;
+		h->nr_pools = 0;
+		h->cp_asked = false;
+		io->new_half = true;
+	}
+	io->half = log->active;
+	io->pos = h->start + h->used;
+	io->sectors = total;
+	*seq = log->next_seq++;
+	*epoch = log->epoch;
+	h->last_seq = *seq;
+	h->used += total;
+	h->live = true;
+	log->pend[log->pend_idx] += nr;
+	list_for_each_entry(ctx, &io->bios, wlog_list) {
+		ctx->wlog_pend = log->pend_idx;
+		add_pool(h, ctx->vt->pool->uuid);
+	}
+	log->writing = true;
+	log->dirty = true;
+	log->stats.entries++;
+	log->stats.records += nr;
+	log->stats.bytes += (u64)total << SECTOR_SHIFT;
+	/*
+	 * Half full: one CP now frees the other half well before this one
+	 * fills up and entries must move there.
+	 */
+	if (h->used > log->layout.half_sectors / 2 && !h->cp_asked) {
+		h->cp_asked = true;
+		mod_delayed_work(log->wq, &log->cp_work, 0);
+	}
+	ok = true;
+out:
+	spin_unlock_irq(&log->lock);
+	return ok;
+}
+
+static int write_half_header(struct hs_wlog *log, int index)
+{
+	struct hs_wlog_half_state *h = &log->half[index];
+	struct hastor_wlog_half *hh = kzalloc(HASTOR_BLOCK_SIZE, GFP_NOIO);
+	int err;
+
+	if (!hh)
+		return -ENOMEM;
+	hh->magic = cpu_to_le32(HASTOR_WLOG_HALF_MAGIC);
+	memcpy(hh->log_uuid, log->uuid, 16);
+	hh->epoch = cpu_to_le64(h->epoch);
+	hh->first_seq = cpu_to_le64(h->first_seq);
+	hh->index = cpu_to_le32(index);
+	hh->open_time_ns = cpu_to_le64(ktime_get_real_ns());
+	hs_wlog_block_seal(hh);
+	err = wlog_write_sync(log, h->start, hh, HASTOR_BLOCK_SIZE);
+	kfree(hh);
+	return err;
+}
+
+/* Lay out the entry in hs_wlog_buf: header with its records, then data. */
+static void build_entry(struct hs_wlog *log, u32 hdr, u32 data, u64 seq,
+			u64 epoch)
+{
+	struct hastor_wlog_entry *e = hs_wlog_buf;
+	u8 *p = hs_wlog_buf + ((size_t)hdr << SECTOR_SHIFT);
+	struct hs_bio_ctx *ctx;
+	u32 nr = 0, crc;
+
+	memset(e, 0, (size_t)hdr << SECTOR_SHIFT);
+	e->magic = cpu_to_le32(HASTOR_WLOG_ENTRY_MAGIC);
+	memcpy(e->log_uuid, log->uuid, 16);
+	e->seq = cpu_to_le64(seq);
+	e->epoch = cpu_to_le64(epoch);
+	e->hdr_sectors = cpu_to_le32(hdr);
+	e->data_sectors = cpu_to_le32(data);
+	e->time_ns = cpu_to_le64(ktime_get_real_ns());
+	list_for_each_entry(ctx, &log->io.bios, wlog_list) {
+		struct hastor_wlog_record *r = &e->records[nr++];
+		struct bio *bio = hs_bio_of(ctx);
+		struct bvec_iter iter;
+		struct bio_vec bv;
+
+		memcpy(r->pool_uuid, ctx->vt->pool->uuid, 16);
+		r->vol_id = cpu_to_le64(ctx->vt->vol->id);
+		r->sector = cpu_to_le64(ctx->wlog_iter.bi_sector);
+		r->nr_sectors = cpu_to_le32(ctx->wlog_iter.bi_size >>
+					    SECTOR_SHIFT);
+		r->op = cpu_to_le16(ctx->wlog_op);
+		if (ctx->wlog_op != HASTOR_WLOG_OP_WRITE)
+			continue;
+		__bio_for_each_segment(bv, bio, iter, ctx->wlog_iter) {
+			memcpy_from_bvec(p, &bv);
+			p += bv.bv_len;
+		}
+	}
+	e->nr_records = cpu_to_le32(nr);
+	crc = hs_wlog_csum_begin(e, (size_t)hdr << SECTOR_SHIFT);
+	crc = hs_wlog_csum_add(crc, hs_wlog_buf + ((size_t)hdr << SECTOR_SHIFT),
+			       (size_t)data << SECTOR_SHIFT);
+	e->csum = cpu_to_le32(hs_wlog_csum_end(crc));
+	/* The padding to the logical block size is written, not summed. */
+	memset(p, 0, (size_t)(log->io.sectors - hdr - data) << SECTOR_SHIFT);
+}
+
+static void write_work(struct work_struct *work)
+{
+	struct hs_wlog *log = container_of(work, struct hs_wlog, write_work);
+	struct hs_wlog_entry_io *io = &log->io;
+	u32 hdr, data;
+	u64 seq, epoch;
+	int err;
+
+	if (!take_entry(log, &hdr, &data, &seq, &epoch))
+		return;
+	build_entry(log, hdr, data, seq, epoch);
+	if (io->new_half) {
+		err = write_half_header(log, io->half);
+		if (err) {
+			entry_done(1, log);
+			return;
+		}
+	}
+	err = wlog_io(log, REQ_OP_WRITE | REQ_SYNC | REQ_FUA, io->pos,
+		      hs_wlog_buf, (size_t)io->sectors << SECTOR_SHIFT,
+		      entry_done, log);
+	if (err)
+		entry_done(1, log);
+}
+
+/* ---- CPs: freeing log space ---- */
+
+static u64 cover_of(struct hs_wlog *log, const u8 *uuid)
+{
+	int i;
+
+	for (i = 0; i < log->nr_cover; i++)
+		if (!memcmp(log->cover[i].uuid, uuid, 16))
+			return log->cover[i].seq;
+	return 0;
+}
+
+/* A pool committed every entry up to seq: record it. */
+static void set_cover(struct hs_wlog *log, const u8 *uuid, u64 seq)
+{
+	int i;
+
+	lockdep_assert_held(&log->mutex);
+	for (i = 0; i < log->nr_cover; i++)
+		if (!memcmp(log->cover[i].uuid, uuid, 16))
+			break;
+	if (i == log->nr_cover) {
+		if (i == HS_WLOG_MAX_POOLS)
+			return;		/* its halves stay live: safe */
+		log->nr_cover++;
+		memcpy(log->cover[i].uuid, uuid, 16);
+	}
+	log->cover[i].seq = max(log->cover[i].seq, seq);
+}
+
+/*
+ * Let go of halves every pool with entries in them has committed, and
+ * say so on the device, so that a later attach does not replay them.
+ */
+static int free_halves(struct hs_wlog *log)
+{
+	u64 covered = log->covered_seq;
+	int i, j;
+
+	lockdep_assert_held(&log->mutex);
+	spin_lock_irq(&log->lock);
+	for (i = 0; i < 2; i++) {
+		struct hs_wlog_half_state *h = &log->half[i];
+		bool all = true;
+
+		if (!h->live)
+			continue;
+		for (j = 0; j < h->nr_pools && all; j++)
+			all = cover_of(log, h->pools[j]) >= h->last_seq;
+		if (all) {
+			h->live = false;
+			covered = max(covered, h->last_seq);
+		}
+	}
+	spin_unlock_irq(&log->lock);
+	if (covered == log->covered_seq)
+		return 0;
+	if (list_empty(&log->found) ||
+	    list_last_entry(&log->found, struct hs_wlog_found,
+			    list)->seq <= covered)
+		hs_wlog_found_free(log);
+	return write_super(log, covered);
+}
+
+/* Writes wait for space: go on if the other half is free now. */
+static void unblock(struct hs_wlog *log)
+{
+	bool kick;
+
+	spin_lock_irq(&log->lock);
+	kick = log->wait_space && !log->half[!log->active].live;
+	if (kick)
+		log->wait_space = false;
+	spin_unlock_irq(&log->lock);
+	if (kick)
+		queue_work(log->wq, &log->write_work);
+}
+
+/*
+ * Cover everything logged so far: wait until every bio of an entry up
+ * to `last` has completed on its pool (the bios of later entries are
+ * counted apart, so a busy log does not hold this up), then commit
+ * every pool with that.
+ */
+static void cp_work(struct work_struct *work)
+{
+	struct hs_wlog *log = container_of(to_delayed_work(work),
+					   struct hs_wlog, cp_work);
+	struct hs_pool *pool;
+	int old, err = 0;
+	u64 last;
+
+	mutex_lock(&log->mutex);
+	spin_lock_irq(&log->lock);
+	if (!log->dirty || log->failed) {
+		spin_unlock_irq(&log->lock);
+		goto out;
+	}
+	log->dirty = false;
+	last = log->next_seq - 1;
+	old = log->pend_idx;
+	log->pend_idx ^= 1;
+	spin_unlock_irq(&log->lock);
+
+	wait_event(log->wait, ({
+		bool done;
+
+		spin_lock_irq(&log->lock);
+		done = !log->pend[old];
+		spin_unlock_irq(&log->lock);
+		done; }));
+	list_for_each_entry(pool, &log->pools, wlog_node) {
+		if (hs_pool_commit_cover(pool, log->uuid, last))
+			continue;	/* the pool failed; its halves stay */
+		set_cover(log, pool->uuid, last);
+	}
+	err = free_halves(log);
+	log->stats.cps++;
+out:
+	mutex_unlock(&log->mutex);
+	if (err)
+		pr_err("hastor: write log on %s: superblock write failed (%d)\n",
+		       log->path, err);
+	unblock(log);
+	mod_delayed_work(log->wq, &log->cp_work, HS_WLOG_CP_INTERVAL);
+}
+
+/* ---- pools ---- */
+
+int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
+{
+	static const u8 none[16];
+	struct hs_wlog *log;
+	u64 after, last;
+	int err;
+
+	mutex_lock(&hs_wlog_lock);
+	log = hs_wlog_cur;
+	if (log)
+		kref_get(&log->ref);
+	mutex_unlock(&hs_wlog_lock);
+	if (!log)
+		return 0;
+
+	mutex_lock(&log->mutex);
+	err = -EMFILE;
+	*why = "the write log serves as many pools as it can";
+	if (list_count_nodes(&log->pools) >= HS_WLOG_MAX_POOLS / 2)
+		goto err_unlock;
+	/*
+	 * Entries for the pool are newer than its last CP only if that CP
+	 * was committed with this log; a pool last served with another
+	 * node's log has been replayed there.
+	 */
+	if (!memcmp(pool->wlog_uuid, log->uuid, 16))
+		after = pool->wlog_seq;
+	else if (!memcmp(pool->wlog_uuid, none, 16))
+		after = 0;
+	else
+		after = U64_MAX;
+	err = hs_wlog_replay_pool(log, pool, after, &last, why);
+	if (err)
+		goto err_unlock;
+	spin_lock_irq(&log->lock);
+	last = log->next_seq - 1;
+	spin_unlock_irq(&log->lock);
+	err = hs_pool_commit_cover(pool, log->uuid, last);
+	if (err) {
+		*why = "cannot commit the pool after replaying its log";
+		goto err_unlock;
+	}
+	pool->wlog = log;
+	list_add_tail(&pool->wlog_node, &log->pools);
+	set_cover(log, pool->uuid, last);
+	free_halves(log);
+	mutex_unlock(&log->mutex);
+	unblock(log);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&log->mutex);
+	wlog_put(log);
+	return err;
+}
+
+/*
+ * The pool's last volume is gone: it leaves the log, and its final CP
+ * covers everything logged so far.  Returns the sequence to commit.
+ */
+u64 hs_wlog_pool_leave(struct hs_pool *pool)
+{
+	struct hs_wlog *log = pool->wlog;
+	u64 last;
+
+	mutex_lock(&log->mutex);
+	list_del_init(&pool->wlog_node);
+	spin_lock_irq(&log->lock);
+	last = log->next_seq - 1;
+	spin_unlock_irq(&log->lock);
+	mutex_unlock(&log->mutex);
+	return last;
+}
+
+void hs_wlog_pool_left(struct hs_pool *pool, bool committed)
+{
+	struct hs_wlog *log = pool->wlog;
+
+	mutex_lock(&log->mutex);
+	if (committed) {
+		set_cover(log, pool->uuid, pool->wlog_seq);
+		free_halves(log);
+	}
+	mutex_unlock(&log->mutex);
+	unblock(log);
+	pool->wlog = NULL;
+	wlog_put(log);
+}
+
+int __init hs_wlog_init(void)
+{
+	hs_wlog_io_client = dm_io_client_create();
+	if (IS_ERR(hs_wlog_io_client))
+		return PTR_ERR(hs_wlog_io_client);
+	hs_wlog_buf = vmalloc((size_t)HS_WLOG_BUF_SECTORS << SECTOR_SHIFT);
+	if (!hs_wlog_buf) {
+		dm_io_client_destroy(hs_wlog_io_client);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void hs_wlog_exit(void)
+{
+	struct hs_wlog *log;
+
+	mutex_lock(&hs_wlog_lock);
+	log = hs_wlog_cur;
+	hs_wlog_cur = NULL;
+	mutex_unlock(&hs_wlog_lock);
+	if (log) {
+		wlog_stop(log);
+		wlog_put(log);
+	}
+	vfree(hs_wlog_buf);
+	dm_io_client_destroy(hs_wlog_io_client);
+}

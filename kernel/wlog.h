@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HASTOR_WLOG_H
+#define _HASTOR_WLOG_H
+
+#include <linux/blkdev.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "wlog_format.h"
+
+struct hs_pool;
+struct netlink_ext_ack;
+
+/* Most pools one node's log serves (uuids are tracked per half). */
+#define HS_WLOG_MAX_POOLS	64
+
+struct hs_wlog_half_state {
+	u64 start;		/* sector of its header */
+	u64 epoch;
+	u64 first_seq;
+	u64 last_seq;		/* first_seq - 1 while it has no entry */
+	u64 used;		/* sectors from start, header included */
+	bool live;		/* has entries some pool still needs */
+	bool cp_asked;		/* a CP was asked for when it half filled */
+	int nr_pools;
+	u8 pools[HS_WLOG_MAX_POOLS][16];	/* with entries here */
+};
+
+/* What a pool has committed of the log: every entry up to seq. */
+struct hs_wlog_cover {
+	u8 uuid[16];
+	u64 seq;
+};
+
+/* An entry found when the log was attached, kept until replayed. */
+struct hs_wlog_found {
+	struct list_head list;
+	u64 pos;		/* sector of its header */
+	u64 seq;
+	u32 hdr_sectors;
+	u32 nr_records;
+	struct hastor_wlog_record *records;
+};
+
+/* The one entry being written, and the bios it carries. */
+struct hs_wlog_entry_io {
+	struct page **pages;
+	unsigned int nr_pages;
+	struct list_head bios;		/* hs_bio_ctx.wlog_list */
+	int half;
+	u64 pos;
+	u32 sectors;
+	bool new_half;
+};
+
+struct hs_wlog_stats {
+	u64 entries;
+	u64 records;
+	u64 bytes;		/* written to the local log */
+	u64 cps;
+	u64 waits;		/* entries that waited for a CP */
+};
+
+struct hs_wlog {
+	struct kref ref;
+	struct block_device *bdev;
+	char path[64];
+	struct hs_wlog_layout layout;
+	u8 uuid[16];
+	u32 node_id, cluster_id;
+	u64 sb_generation;
+	u64 covered_seq;		/* as on disk */
+
+	/* Order: mutex, then a pool's mutex and meta_lock, then lock. */
+	struct mutex mutex;		/* CPs, pools joining and leaving */
+	spinlock_t lock;		/* everything below */
+	struct list_head queued;	/* hs_bio_ctx waiting for an entry */
+	struct hs_wlog_half_state half[2];
+	int active;
+	u64 next_seq;
+	u64 epoch;
+	bool writing;			/* an entry is in flight */
+	bool wait_space;		/* the active half is full */
+	bool failed;			/* a log write failed: no more */
+	bool dirty;			/* entries since the last CP */
+	/*
+	 * Logged bios not yet complete, counted in two generations: a CP
+	 * flips pend_idx and waits for the old count to drain.
+	 */
+	unsigned int pend[2];
+	int pend_idx;
+	struct list_head pools;		/* attached pools (wlog_node) */
+	int nr_cover;
+	struct hs_wlog_cover cover[HS_WLOG_MAX_POOLS];
+	struct list_head found;		/* hs_wlog_found, in seq order */
+	struct hs_wlog_stats stats;
+
+	struct hs_wlog_entry_io io;
+	struct workqueue_struct *wq;
+	struct work_struct write_work;
+	struct delayed_work cp_work;
+	wait_queue_head_t wait;
+};
+
+/* A consistent copy of the log's state, for netlink. */
+struct hs_wlog_info {
+	bool attached;
+	char path[64];
+	dev_t devt;
+	u8 uuid[16];
+	struct hs_wlog_layout layout;
+	struct hs_wlog_half_state half[2];
+	int active;
+	u64 next_seq;
+	u64 covered_seq;
+	u64 epoch;
+	bool failed;
+	bool waiting;			/* writes wait for log space */
+	int nr_pools;
+	unsigned int queued;
+	struct hs_wlog_stats stats;
+};
+
+int hs_wlog_attach(const char *path, bool format,
+		   struct netlink_ext_ack *extack);
+int hs_wlog_detach(struct netlink_ext_ack *extack);
+void hs_wlog_info(struct hs_wlog_info *info);
+bool hs_wlog_path(char *buf, size_t len);
+void hs_wlog_exit(void);
+
+/* Pools (pool.c) */
+int hs_wlog_pool_attach(struct hs_pool *pool, const char **why);
+u64 hs_wlog_pool_leave(struct hs_pool *pool);
+void hs_wlog_pool_left(struct hs_pool *pool, bool committed);
+
+/* I/O (target_vol.c, io.c) */
+void hs_wlog_submit(struct hs_pool *pool, struct bio *bio);
+void hs_wlog_bio_done(struct hs_wlog *log, int pend);
+int hs_wlog_init(void);
+
+/* wlog_scan.c: reading a log back */
+int hs_wlog_scan(struct hs_wlog *log, const char **why);
+void hs_wlog_found_free(struct hs_wlog *log);
+int hs_wlog_read(struct hs_wlog *log, u64 sector, void *buf, size_t len);
+
+/* wlog_replay.c */
+int hs_wlog_replay_pool(struct hs_wlog *log, struct hs_pool *pool,
+			u64 after, u64 *last, const char **why);
+
+#endif /* _HASTOR_WLOG_H */

@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The node-local write log ("NVRAM"), in one guest.
+
+The guest's local disk is cut in two with dm-linear: the log device and
+the pool's disk, so both survive a QMP kill.  With a log, every write a
+volume acknowledges must survive a crash, flushed or not: the crash test
+checks every acknowledged write after the re-import has replayed the
+log."""
+
+import json
+import os
+import random
+
+from hvm import HarnessError
+from pool import setup, writes, verify_after_crash, expect, DD
+
+LOG_SECTORS = 131072        # 64 MiB of the local disk
+SMALL_LOG = 12288           # 6 MiB: 1.25 MiB halves, many switches
+
+
+def disks(vm, log_sectors=LOG_SECTORS):
+    """/dev/mapper/nv (the log) and /dev/mapper/pd (the pool's disk)."""
+    total = int(vm.out("blockdev --getsz /dev/vda"))
+    vm.out("dmsetup create nv --table '0 %d linear /dev/vda 0' && "
+           "dmsetup create pd --table '0 %d linear /dev/vda %d' && "
+           "dmsetup mknodes" % (log_sectors, total - log_sectors,
+                                log_sectors))
+
+
+def wlog_info(vm):
+    return json.loads(vm.out("hactl -j wlog show"))["wlog"]
+
+
+def test_local_replay(h):
+    """Kill the guest while writers run with no flushes at all; after
+    each reboot the import replays the log, and every acknowledged write
+    is there.  A snapshot each round sends writes down the shared-block
+    path too."""
+    rounds = int(os.environ.get("HASTOR_KILLS", "3"))
+    rng = random.Random(int(os.environ.get("HASTOR_SEED", "1")))
+    vm = h.vm(local_disk_mb=320)
+    setup(vm)
+    disks(vm)
+    vm.out("hactl node set --nvram /dev/mapper/nv")
+    vm.out("hactl pool create tank /dev/mapper/pd")
+    vm.out("hactl vol create tank/v --size 64M")
+    per = 2048
+    checked = 0
+    replayed = []
+    for r in range(rounds):
+        vm.out("hactl snapshot create tank/v@r%d" % r)
+        jobs = [vm.spawn("exec hswriter write /dev/mapper/tank:v "
+                         "--blocks %d --first %d --count 100000 "
+                         "--seed %d --tag %d" % (per, t * per, r * 10 + t, t))
+                for t in range(4)]
+        target = rng.randint(50, 400)
+        jobs[0].wait_output(r"^W 0 \d+ %d$" % target, timeout=300)
+        w = wlog_info(vm)
+        expect(w["entries"] > 0 and w["sync"] == "local-only",
+               "round %d: log state %s", r, w)
+        vm.kill()
+        outputs = [j.output for j in jobs]
+        vm.start()
+        setup(vm)
+        disks(vm)
+        # The pool is consistent at its last CP before any replay.
+        out = vm.out("hactl pool check /dev/mapper/pd")
+        expect("clean" in out, "round %d: checker: %s", r, out)
+        vm.out("hactl node set --nvram /dev/mapper/nv")
+        vm.out("hactl pool import tank --disks /dev/mapper/pd")
+        found = {}
+        for line in vm.out("hswriter verify /dev/mapper/tank:v --blocks "
+                           "%d" % (4 * per), timeout=300).splitlines():
+            f = line.split()
+            expect(f[0] == "B", "round %d: damaged block %s", r, line)
+            found[int(f[2])] = (int(f[1]), int(f[3]))
+        for t, text in enumerate(outputs):
+            acked, _ = writes(text)
+            # Every acknowledged write counts as flushed.
+            last = {tag: ws[-1][0] for tag, ws in acked.items() if ws}
+            lost = verify_after_crash(found, acked, last, per)
+            expect(not lost, "round %d: %d lost writes, e.g. %s", r,
+                   len(lost), lost[:3])
+            checked += len(acked.get(t, []))
+        for line in vm.out("dmesg").splitlines():
+            if "replayed" in line:
+                replayed.append(line.split("replayed ")[1].split()[0])
+    h.note("local replay: %d kills, %d acknowledged writes checked, none "
+           "lost; records replayed per import: %s"
+           % (rounds, checked, ", ".join(replayed) or "none"))
+
+
+def test_log_space(h):
+    """A log far smaller than what is written: halves fill, CPs free
+    them, writes never fail; exporting covers everything, so a re-attach
+    finds nothing to replay."""
+    vm = h.vm(local_disk_mb=320)
+    setup(vm)
+    disks(vm, SMALL_LOG)
+    vm.out("hactl node set --nvram /dev/mapper/nv")
+    vm.out("hactl pool create tank /dev/mapper/pd")
+    vm.out("hactl vol create tank/v --size 64M")
+    w = wlog_info(vm)
+    expect(w["half_size"] == 2560 * 512, "half size %s", w["half_size"])
+    vm.out("%s if=/dev/urandom of=/tmp/data bs=1M count=24 status=none"
+           % DD)
+    vm.out("%s if=/tmp/data of=/dev/mapper/tank:v bs=64k oflag=direct "
+           "status=none" % DD, timeout=600)
+    vm.out("%s if=/tmp/data of=/dev/mapper/tank:v bs=4k seek=8192 "
+           "oflag=direct,dsync count=512 status=none" % DD, timeout=600)
+    w = wlog_info(vm)
+    expect(w["bytes"] > 24 << 20, "log bytes %s", w)
+    expect(w["cps"] >= 4, "only %d log CPs for 26 MiB through 2.5 MiB of "
+           "log halves", w["cps"])
+    got = vm.out("%s if=/dev/mapper/tank:v bs=1M count=24 iflag=direct "
+                 "status=none | sha256sum" % DD)
+    want = vm.out("sha256sum < /tmp/data")
+    expect(got.split()[0] == want.split()[0], "data differs")
+    # Still in use: no detach.
+    st, out = vm.run("hactl node set --nvram-detach", check=False)
+    expect(st != 0 and "export" in out, "detach while in use: %s", out)
+    vm.out("hactl pool export tank")
+    w = wlog_info(vm)
+    expect(w["covered_seq"] == w["next_seq"] - 1,
+           "after export, not everything covered: %s", w)
+    expect(not any(x["live"] for x in w["halves"]), "live half: %s", w)
+    vm.out("hactl node set --nvram-detach")
+    st, out = vm.run("hactl wlog show", check=False)
+    expect(st == 1 and "no write log" in out, "after detach: %s", out)
+    vm.out("hactl node set --nvram /dev/mapper/nv")
+    vm.out("hactl pool import tank --disks /dev/mapper/pd")
+    got = vm.out("%s if=/dev/mapper/tank:v bs=1M count=24 iflag=direct "
+                 "status=none | sha256sum" % DD)
+    expect(got.split()[0] == want.split()[0], "data differs after "
+           "re-import")
+    h.note("log space: %d MiB through a %d MiB log, %d CPs, %d waits"
+           % (w["bytes"] >> 20, SMALL_LOG >> 11, w["cps"], w["waits"]))
+
+
+def test_bad_input(h):
+    """Bad log devices and requests are refused and change nothing."""
+    vm = h.vm(local_disk_mb=320)
+    st, out = vm.run("insmod /lib/modules/hastor/hastor.ko && "
+                     "hactl node set --nvram /dev/vda", check=False)
+    expect(st != 0 and "configure" in out, "unconfigured node: %s", out)
+    vm.out("hactl node set --id 1 --cluster 1 --name a")
+    disks(vm)
+    vm.out("dmsetup create tiny --table '0 4096 linear /dev/ram3 0' && "
+           "dmsetup mknodes")
+    for dev, why in (("/dev/nonexistent", ""), ("relative", "absolute"),
+                     ("/dev/mapper/tiny", "too small")):
+        st, out = vm.run("hactl node set --nvram %s" % dev, check=False)
+        expect(st != 0 and why in out, "nvram %s: %s", dev, out)
+    st, out = vm.run("hactl node set --nvram-format", check=False)
+    expect(st != 0, "format without a device: %s", out)
+    vm.out("hactl node set --nvram /dev/mapper/nv")
+    uuid = wlog_info(vm)["uuid"]
+    st, out = vm.run("hactl node set --id 2", check=False)
+    expect(st != 0 and "detach" in out, "identity change: %s", out)
+    st, out = vm.run("hactl node set --nvram /dev/mapper/pd", check=False)
+    expect(st != 0, "second log: %s", out)
+    vm.out("hactl node set --nvram-detach")
+    # A damaged superblock is refused unless formatted explicitly.
+    vm.out("printf 'XXXX' | %s of=/dev/mapper/nv bs=1 seek=100 conv=notrunc"
+           " status=none && printf 'XXXX' | %s of=/dev/mapper/nv bs=1 "
+           "seek=4196 conv=notrunc status=none" % (DD, DD))
+    st, out = vm.run("hactl node set --nvram /dev/mapper/nv", check=False)
+    expect(st != 0 and "damaged" in out, "damaged log: %s", out)
+    vm.out("hactl node set --nvram /dev/mapper/nv --nvram-format")
+    expect(wlog_info(vm)["uuid"] != uuid, "format kept the uuid")
+    # Another node's log is refused.
+    vm.out("hactl node set --nvram-detach && hactl node set --id 5")
+    st, out = vm.run("hactl node set --nvram /dev/mapper/nv", check=False)
+    expect(st != 0 and "another node" in out, "other node's log: %s", out)
+    vm.allow(r"write log on .* damaged")
