@@ -14,6 +14,7 @@
 #include "names.h"
 #include "output.h"
 #include "pool.h"
+#include "wlogdump.h"
 
 /* The log has two halves; a reply with more is malformed. */
 #define WLOG_HALVES 2
@@ -476,5 +477,7 @@ static int cmd_wlog_show(struct hactl *ctx, int argc, char **argv)
 
 const struct hactl_cmd wlog_cmds[] = {
 	{ "show", cmd_wlog_show, NULL, "" },
+	{ "dump", cmd_wlog_dump, NULL,
+	  "DEV [--partner] [--all] [--volume ID --image FILE [--pool UUID]]" },
 	{ 0 }
 };
