@@ -294,6 +294,42 @@ static const struct genl_ops hastor_genl_ops[] = {
 		.doit = hastor_nl_vol_get,
 		.dumpit = hastor_nl_vol_dump,
 	},
+	{
+		.cmd = HASTOR_CMD_PARTNER_SET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_partner_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_partner_set,
+	},
+	{
+		.cmd = HASTOR_CMD_PARTNER_GET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_empty_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_partner_get,
+	},
+	{
+		.cmd = HASTOR_CMD_PARTNER_CLEAR,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_empty_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_partner_clear,
+	},
+	{
+		.cmd = HASTOR_CMD_LINK_GET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_link_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_link_get,
+		.dumpit = hastor_nl_link_dump,
+	},
+	{
+		.cmd = HASTOR_CMD_PING,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_ping_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_ping,
+	},
 };
 
 static struct genl_family hastor_genl_family __ro_after_init = {
