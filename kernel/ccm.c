@@ -116,10 +116,6 @@ EXPORT_SYMBOL_IF_KUNIT(hs_ccm_msg_copy_from);
 
 /* ---- links, sessions ---- */
 
-#define for_each_link(i, link) \
-	for (i = 0; i < HASTOR_MAX_LINKS; i++) \
-		if (((link) = hs_ccm.links[i]))
-
 static void kick_locked(struct hs_ccm_link *link)
 {
 	lockdep_assert_held(&hs_ccm.lock);
@@ -151,8 +147,9 @@ static void primary_update_locked(void)
 	int i;
 
 	lockdep_assert_held(&hs_ccm.lock);
-	for_each_link(i, link) {
-		if (link->in_session) {
+	for (i = 0; i < HASTOR_MAX_LINKS; i++) {
+		link = hs_ccm.links[i];
+		if (link && link->in_session) {
 			best = link;
 			break;
 		}
@@ -169,9 +166,11 @@ static bool any_link_in_session_locked(void)
 	struct hs_ccm_link *link;
 	int i;
 
-	for_each_link(i, link)
-		if (link->in_session)
+	for (i = 0; i < HASTOR_MAX_LINKS; i++) {
+		link = hs_ccm.links[i];
+		if (link && link->in_session)
 			return true;
+	}
 	return false;
 }
 
@@ -235,17 +234,18 @@ static void session_end(void)
 		chan_reset_locked(&hs_ccm.chans[i]);
 		wake_up_all(&hs_ccm.chans[i].space_wq);
 	}
-	for_each_link(i, link) {
-		if (link->in_session) {
+	for (i = 0; i < HASTOR_MAX_LINKS; i++) {
+		link = hs_ccm.links[i];
+		if (link && link->in_session) {
 			link->in_session = false;
 			reset[i] = true;
 		}
 	}
 	spin_unlock_irq(&hs_ccm.lock);
 
-	for_each_link(i, link)
+	for (i = 0; i < HASTOR_MAX_LINKS; i++)
 		if (reset[i])
-			hs_ccm_link_kick_sockets(link);
+			hs_ccm_link_kick_sockets(hs_ccm.links[i]);
 	put_list(&drop);
 	pr_info("hastor: partner %u unreachable, session %016llx ended\n",
 		hs_ccm.cfg.partner_id, old);
@@ -689,19 +689,20 @@ u64 hs_ccm_session(void)
 
 static void links_teardown(void)
 {
-	struct hs_ccm_link *link;
 	int i;
 
 	lockdep_assert_held(&hs_ccm.cfg_lock);
-	for_each_link(i, link)
-		hs_ccm_link_stop(link);
+	for (i = 0; i < HASTOR_MAX_LINKS; i++)
+		if (hs_ccm.links[i])
+			hs_ccm_link_stop(hs_ccm.links[i]);
 	cancel_delayed_work_sync(&hs_ccm.tick_work);
 	cancel_delayed_work_sync(&hs_ccm.unreach_work);
 	mutex_lock(&hs_ccm.deliver_lock);
 	session_end();
 	mutex_unlock(&hs_ccm.deliver_lock);
-	for_each_link(i, link) {
-		hs_ccm_link_destroy(link);
+	for (i = 0; i < HASTOR_MAX_LINKS; i++) {
+		if (hs_ccm.links[i])
+			hs_ccm_link_destroy(hs_ccm.links[i]);
 		hs_ccm.links[i] = NULL;
 	}
 	hs_ccm.configured = false;

@@ -87,20 +87,62 @@ struct bad_case {
 	int err;
 };
 
-static void m_magic(struct hs_ccm_wire_hdr *w) { w->magic = cpu_to_be32(0x48534344); }
-static void m_version(struct hs_ccm_wire_hdr *w) { w->version = 2; }
-static void m_version0(struct hs_ccm_wire_hdr *w) { w->version = 0; }
-static void m_type0(struct hs_ccm_wire_hdr *w) { w->type = 0; }
-static void m_type_big(struct hs_ccm_wire_hdr *w) { w->type = HS_CCM_F_MAX + 1; }
-static void m_flags(struct hs_ccm_wire_hdr *w) { w->flags = cpu_to_be16(1); }
-static void m_hdr_len(struct hs_ccm_wire_hdr *w) { w->hdr_len = cpu_to_be16(52); }
-static void m_reserved(struct hs_ccm_wire_hdr *w) { w->reserved = cpu_to_be16(1); }
-static void m_len_big(struct hs_ccm_wire_hdr *w) { w->len = cpu_to_be32(HS_CCM_MSG_MAX + 1); }
-static void m_len_huge(struct hs_ccm_wire_hdr *w) { w->len = cpu_to_be32(U32_MAX); }
-static void m_chan0(struct hs_ccm_wire_hdr *w) { w->channel = 0; }
-static void m_chan_big(struct hs_ccm_wire_hdr *w) { w->channel = cpu_to_be16(HS_CCM_NR_CHANS); }
-static void m_session0(struct hs_ccm_wire_hdr *w) { w->session = 0; }
-static void m_seq0(struct hs_ccm_wire_hdr *w) { w->seq = 0; }
+static void m_magic(struct hs_ccm_wire_hdr *w)
+{
+	w->magic = cpu_to_be32(0x48534344);
+}
+static void m_version(struct hs_ccm_wire_hdr *w)
+{
+	w->version = 2;
+}
+static void m_version0(struct hs_ccm_wire_hdr *w)
+{
+	w->version = 0;
+}
+static void m_type0(struct hs_ccm_wire_hdr *w)
+{
+	w->type = 0;
+}
+static void m_type_big(struct hs_ccm_wire_hdr *w)
+{
+	w->type = HS_CCM_F_MAX + 1;
+}
+static void m_flags(struct hs_ccm_wire_hdr *w)
+{
+	w->flags = cpu_to_be16(1);
+}
+static void m_hdr_len(struct hs_ccm_wire_hdr *w)
+{
+	w->hdr_len = cpu_to_be16(52);
+}
+static void m_reserved(struct hs_ccm_wire_hdr *w)
+{
+	w->reserved = cpu_to_be16(1);
+}
+static void m_len_big(struct hs_ccm_wire_hdr *w)
+{
+	w->len = cpu_to_be32(HS_CCM_MSG_MAX + 1);
+}
+static void m_len_huge(struct hs_ccm_wire_hdr *w)
+{
+	w->len = cpu_to_be32(U32_MAX);
+}
+static void m_chan0(struct hs_ccm_wire_hdr *w)
+{
+	w->channel = 0;
+}
+static void m_chan_big(struct hs_ccm_wire_hdr *w)
+{
+	w->channel = cpu_to_be16(HS_CCM_NR_CHANS);
+}
+static void m_session0(struct hs_ccm_wire_hdr *w)
+{
+	w->session = 0;
+}
+static void m_seq0(struct hs_ccm_wire_hdr *w)
+{
+	w->seq = 0;
+}
 static void m_hb_len(struct hs_ccm_wire_hdr *w)
 {
 	w->type = HS_CCM_F_HB;

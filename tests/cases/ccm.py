@@ -175,8 +175,10 @@ def test_hostile_frames(h):
                         timeout=60, check=False)
         expect(st == 0 and "closed" in out, "icbad %s: %d %s", case, st, out)
     after = links(b)[0]
-    for key, least in (("bad_frames", 10), ("version_mismatch", 1),
-                       ("auth_failures", 5)):
+    # 13 malformed frames, one wrong version, three wrong identities
+    # and one wrong proof; a truncated frame is only a closed connection.
+    for key, least in (("bad_frames", 13), ("version_mismatch", 1),
+                       ("auth_failures", 4)):
         expect(after[key] - before[key] >= least,
                "%s counted %d, want >= %d", key, after[key] - before[key],
                least)
