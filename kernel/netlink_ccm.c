@@ -540,6 +540,8 @@ int hastor_nl_ping(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "another ping is running");
 	else if (err == -ENOTCONN)
 		GENL_SET_ERR_MSG(info, "the partner is unreachable");
+	if (err == -ERESTARTSYS)
+		err = -EINTR;
 	if (err)
 		return err;
 
