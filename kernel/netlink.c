@@ -134,8 +134,18 @@ void *hastor_genl_put(struct sk_buff *skb, u32 portid, u32 seq, u8 cmd)
 	return genlmsg_put(skb, portid, seq, &hastor_genl_family, 0, cmd);
 }
 
+/*
+ * Events may still be raised while the module unloads (the interconnect
+ * tears its links down after the family is gone): they go nowhere then.
+ */
+static bool hastor_genl_up;
+
 void hastor_genl_notify(struct sk_buff *skb)
 {
+	if (!READ_ONCE(hastor_genl_up)) {
+		nlmsg_free(skb);
+		return;
+	}
 	genlmsg_multicast(&hastor_genl_family, skb, 0, HASTOR_MCGRP_EVENTS_ID,
 			  GFP_KERNEL);
 }
@@ -347,10 +357,14 @@ static struct genl_family hastor_genl_family __ro_after_init = {
 
 int __init hastor_genl_init(void)
 {
-	return genl_register_family(&hastor_genl_family);
+	int err = genl_register_family(&hastor_genl_family);
+
+	WRITE_ONCE(hastor_genl_up, !err);
+	return err;
 }
 
 void hastor_genl_exit(void)
 {
+	WRITE_ONCE(hastor_genl_up, false);
 	genl_unregister_family(&hastor_genl_family);
 }

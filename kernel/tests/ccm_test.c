@@ -5,11 +5,14 @@
  * once; the frame must then be refused, and never crash.
  */
 #include <kunit/test.h>
+#include <linux/skbuff.h>
 #include <linux/string.h>
+#include <net/netlink.h>
 
 #include "../ccm_frame.h"
 #include "../ccm_auth.h"
 #include "../ccm.h"
+#include "../netlink.h"
 
 static void good_data(struct hs_ccm_hdr *h)
 {
@@ -433,6 +436,200 @@ static void hs_ccm_msg_test(struct kunit *test)
 	hs_ccm_msg_put(msg);
 }
 
+/* ---- netlink policies of the interconnect ---- */
+
+struct nl_case {
+	const char *desc;
+	int top;			/* HASTOR_A_PARTNER or HASTOR_A_PING */
+	void (*build)(struct sk_buff *skb);
+	int err;
+};
+
+static void put_link_addrs(struct sk_buff *skb, int llen, int rlen)
+{
+	static const u8 a[16] = { 192, 0, 2, 1 }, b[16] = { 192, 0, 2, 2 };
+	struct nlattr *n = nla_nest_start(skb, HASTOR_A_PARTNER_LINK);
+
+	nla_put(skb, HASTOR_A_LINK_LOCAL_ADDR, llen, a);
+	nla_put(skb, HASTOR_A_LINK_REMOTE_ADDR, rlen, b);
+	nla_nest_end(skb, n);
+}
+
+static void put_secret(struct sk_buff *skb, int len)
+{
+	static const u8 s[80];
+
+	nla_put(skb, HASTOR_A_PARTNER_SECRET, len, s);
+}
+
+static void p_valid(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PARTNER_NODE_ID, 2);
+	put_link_addrs(skb, 4, 4);
+	put_secret(skb, 16);
+	nla_put_u16(skb, HASTOR_A_PARTNER_PORT, 11100);
+	nla_put_u32(skb, HASTOR_A_PARTNER_HB_INTERVAL, 50);
+	nla_put_u32(skb, HASTOR_A_PARTNER_HB_TIMEOUT, 600000);
+}
+
+static void p_secret_max(struct sk_buff *skb)
+{
+	put_secret(skb, 64);
+}
+
+static void p_id0(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PARTNER_NODE_ID, 0);
+}
+
+static void p_id_big(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PARTNER_NODE_ID, HASTOR_NODE_ID_MAX + 1);
+}
+
+static void p_secret_short(struct sk_buff *skb)
+{
+	put_secret(skb, 15);
+}
+
+static void p_secret_long(struct sk_buff *skb)
+{
+	put_secret(skb, 65);
+}
+
+static void p_addr3(struct sk_buff *skb)
+{
+	put_link_addrs(skb, 3, 4);
+}
+
+static void p_addr16(struct sk_buff *skb)
+{
+	put_link_addrs(skb, 4, 16);
+}
+
+static void p_port0(struct sk_buff *skb)
+{
+	nla_put_u16(skb, HASTOR_A_PARTNER_PORT, 0);
+}
+
+static void p_port_u32(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PARTNER_PORT, 11100);
+}
+
+static void p_hbi_low(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PARTNER_HB_INTERVAL, HASTOR_HB_INTERVAL_MIN - 1);
+}
+
+static void p_hbt_high(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PARTNER_HB_TIMEOUT, HASTOR_HB_TIMEOUT_MAX + 1);
+}
+
+static void p_readonly(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PARTNER_STATE, 1);
+}
+
+static void p_link_unknown(struct sk_buff *skb)
+{
+	struct nlattr *n = nla_nest_start(skb, HASTOR_A_PARTNER_LINK);
+
+	nla_put_u32(skb, HASTOR_A_LINK_RTT_US, 1);
+	nla_nest_end(skb, n);
+}
+
+static void p_link_flat(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PARTNER_LINK, 1);
+}
+
+static void g_count0(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PING_COUNT, 0);
+}
+
+static void g_count_max(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PING_COUNT, HASTOR_PING_COUNT_MAX);
+}
+
+static void g_count_big(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PING_COUNT, HASTOR_PING_COUNT_MAX + 1);
+}
+
+static void g_size_small(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PING_SIZE, HASTOR_PING_SIZE_MIN - 1);
+}
+
+static void g_size_big(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PING_SIZE, HASTOR_PING_SIZE_MAX + 1);
+}
+
+static void g_sent(struct sk_buff *skb)
+{
+	nla_put_u32(skb, HASTOR_A_PING_SENT, 1);
+}
+
+static const struct nl_case nl_cases[] = {
+	{ "partner valid", HASTOR_A_PARTNER, p_valid, 0 },
+	{ "secret of 64", HASTOR_A_PARTNER, p_secret_max, 0 },
+	{ "partner id 0", HASTOR_A_PARTNER, p_id0, -ERANGE },
+	{ "partner id 65536", HASTOR_A_PARTNER, p_id_big, -ERANGE },
+	{ "secret of 15", HASTOR_A_PARTNER, p_secret_short, -ERANGE },
+	{ "secret of 65", HASTOR_A_PARTNER, p_secret_long, -ERANGE },
+	{ "address of 3", HASTOR_A_PARTNER, p_addr3, -ERANGE },
+	{ "address of 16", HASTOR_A_PARTNER, p_addr16, -ERANGE },
+	{ "port 0", HASTOR_A_PARTNER, p_port0, -ERANGE },
+	{ "port as u32", HASTOR_A_PARTNER, p_port_u32, -EINVAL },
+	{ "interval below min", HASTOR_A_PARTNER, p_hbi_low, -ERANGE },
+	{ "timeout above max", HASTOR_A_PARTNER, p_hbt_high, -ERANGE },
+	{ "read-only state", HASTOR_A_PARTNER, p_readonly, -EINVAL },
+	{ "unknown in link", HASTOR_A_PARTNER, p_link_unknown, -EINVAL },
+	{ "link not a nest", HASTOR_A_PARTNER, p_link_flat, -EINVAL },
+	{ "ping count 0", HASTOR_A_PING, g_count0, -ERANGE },
+	{ "ping count max", HASTOR_A_PING, g_count_max, 0 },
+	{ "ping count above max", HASTOR_A_PING, g_count_big, -ERANGE },
+	{ "ping size below min", HASTOR_A_PING, g_size_small, -ERANGE },
+	{ "ping size above max", HASTOR_A_PING, g_size_big, -ERANGE },
+	{ "ping read-only sent", HASTOR_A_PING, g_sent, -EINVAL },
+};
+
+static void nl_case_desc(const struct nl_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nl, nl_cases, nl_case_desc);
+
+static void hs_ccm_policy_test(struct kunit *test)
+{
+	const struct nl_case *c = test->param_value;
+	struct nlattr *tb[HASTOR_A_MAX + 1];
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb;
+	struct nlattr *nest;
+	int err;
+
+	skb = alloc_skb(NLMSG_GOODSIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	nest = nla_nest_start(skb, c->top);
+	c->build(skb);
+	nla_nest_end(skb, nest);
+	err = nla_parse(tb, HASTOR_A_MAX, (struct nlattr *)skb->data,
+			skb->len, c->top == HASTOR_A_PING ?
+			hastor_ping_req_policy : hastor_partner_req_policy,
+			&extack);
+	KUNIT_EXPECT_EQ(test, err, c->err);
+	if (c->err)
+		KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+	kfree_skb(skb);
+}
+
 static struct kunit_case hs_ccm_cases[] = {
 	KUNIT_CASE(hs_ccm_frame_roundtrip_test),
 	KUNIT_CASE(hs_ccm_frame_crc_test),
@@ -442,6 +639,7 @@ static struct kunit_case hs_ccm_cases[] = {
 	KUNIT_CASE(hs_ccm_ack_test),
 	KUNIT_CASE(hs_ccm_auth_test),
 	KUNIT_CASE(hs_ccm_msg_test),
+	KUNIT_CASE_PARAM(hs_ccm_policy_test, nl_gen_params),
 	{}
 };
 

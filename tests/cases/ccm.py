@@ -278,3 +278,72 @@ def test_partner_lost(h):
     for mon in mons:
         mon.kill()
         mon.wait()
+
+
+def test_partner_refused(h):
+    """PARTNER_SET refusals, by hactl and by the kernel, change nothing."""
+    vm = h.vm()
+    vm.out("insmod %s" % MODULE)
+    vm.out("printf '%%s' '%s' > /tmp/secret && printf short > /tmp/short"
+           % SECRET)
+    ok_link = "--link 192.0.2.1,192.0.2.2"
+    st, out = vm.run("hactl partner set --id 2 %s --secret-file /tmp/secret"
+                     % ok_link, check=False)
+    expect(st == 1 and "configure the node" in out, "before node set: %s",
+           out)
+    vm.out("hactl node set --id 1 --cluster 7")
+    # The kernel refuses these even when hactl lets them through.
+    kernel = [
+        ("--id 1 %s" % ok_link, "cannot be this node"),
+        ("--id 0 %s" % ok_link, "out of range"),
+        ("--id 2 %s --secret-file /tmp/short" % ok_link, "out of range"),
+        ("--id 2 %s --hb-interval 1000 --hb-timeout 1500" % ok_link,
+         "two intervals"),
+        ("--id 2 %s --hb-interval 10" % ok_link, "out of range"),
+        ("--id 2 " + " ".join("--link 192.0.2.%d,192.0.2.%d" % (i, i + 100)
+                              for i in range(1, 6)), "too many links"),
+        ("--id 2 --link 192.0.2.1,192.0.2.2 --link 192.0.2.1,192.0.2.3",
+         "share a local address"),
+        ("--id 2 --link 192.0.2.1,192.0.2.1", "the same"),
+        ("--id 2 --link 0.0.0.0,192.0.2.2", "unicast"),
+    ]
+    for args, msg in kernel:
+        if "--secret-file" not in args:
+            args += " --secret-file /tmp/secret"
+        st, out = vm.run("HACTL_NO_CLIENT_CHECKS=1 hactl partner set %s"
+                         % args, check=False)
+        expect(st == 1 and msg in out, "kernel check of %s: %d %s", args,
+               st, out)
+        expect(partner(vm) is None, "%s configured a partner", args)
+    for args in ("--id 0 %s --secret-file /tmp/secret" % ok_link,
+                 "--id 2 --secret-file /tmp/secret",
+                 "--id 2 %s" % ok_link,
+                 "--id 2 --link 192.0.2.1 --secret-file /tmp/secret",
+                 "--id 2 %s --secret-file /tmp/short" % ok_link,
+                 "--id 2 %s --secret-file /tmp/secret --port 70000"
+                 % ok_link,
+                 "--id 2 %s --secret-file /tmp/secret --bogus" % ok_link):
+        st, out = vm.run("hactl partner set %s" % args, check=False)
+        expect(st == 2, "client check of %s: %d %s", args, st, out)
+    st, out = vm.run("hactl partner ping", check=False)
+    expect(st == 1 and "unreachable" in out, "ping alone: %d %s", st, out)
+    st, out = vm.run("hactl partner clear", check=False)
+    expect(st == 1 and "no partner" in out, "clear: %d %s", st, out)
+
+    # A partner that never answers: configured, unreachable, links down;
+    # a refused change leaves it as it was.
+    vm.out("hactl partner set --id 2 %s --secret-file /tmp/secret" % ok_link)
+    p = partner(vm)
+    expect(p["id"] == 2 and p["state"] == "unreachable" and
+           p["secret_len"] == len(SECRET), "partner: %s", p)
+    st, out = vm.run("HACTL_NO_CLIENT_CHECKS=1 hactl partner set --id 1 %s "
+                     "--secret-file /tmp/secret" % ok_link, check=False)
+    expect(st == 1 and partner(vm)["id"] == 2, "refused set changed it")
+    ls = links(vm)
+    expect(len(ls) == 1 and ls[0]["state"] != "up", "links: %s", ls)
+    st, out = vm.run("/usr/bin/setpriv --reuid=65534 --regid=65534 "
+                     "--clear-groups hactl link show", check=False)
+    expect(st == 1 and "not permitted" in out, "unprivileged: %d %s", st,
+           out)
+    vm.out("hactl partner clear")
+    expect(partner(vm) is None and links(vm) == [], "clear left something")
