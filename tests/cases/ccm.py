@@ -347,3 +347,17 @@ def test_partner_refused(h):
            out)
     vm.out("hactl partner clear")
     expect(partner(vm) is None and links(vm) == [], "clear left something")
+
+
+def test_stock_pair(h):
+    """Two guests on Debian's stock kernel: its crypto API and sockets
+    carry the same handshake and channels."""
+    a, b = h.pair(luns=0, links=2, local_disk_mb=0, kernel="stock")
+    for vm in (a, b):
+        vm.out("insmod %s" % MODULE)
+        vm.out("hactl node set --id %d --cluster 7" % vm.index)
+        configure(vm)
+    for vm in (a, b):
+        wait_links(vm, {0: "up", 1: "up"})
+    clean(ping(a, 200, size=4096), 200)
+    clean(ping(b, 200, size=4096), 200)
