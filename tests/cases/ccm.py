@@ -278,6 +278,16 @@ def test_partner_lost(h):
     for mon in mons:
         mon.kill()
         mon.wait()
+    # A partner that comes back with a new boot id (module reloaded, well
+    # within the heartbeat timeout) gets a new session too.
+    b.out("rmmod hastor && insmod %s && hactl node set --id 2 --cluster 7"
+          % MODULE)
+    configure(b)
+    wait_for(lambda: partner(a)["state"] == "reachable" and
+             partner(a)["session"] not in (new, "0" * 16) and
+             partner(a)["session"] == partner(b)["session"], 180,
+             "a new session with the reloaded partner", interval=1)
+    clean(ping(a, 50), 50)
 
 
 def test_partner_refused(h):
