@@ -14,6 +14,7 @@
 #include "netlink.h"
 #include "pool.h"
 #include "wlog.h"
+#include "ccm_priv.h"
 
 static int __init hastor_init(void)
 {
@@ -28,12 +29,22 @@ static int __init hastor_init(void)
 	err = hs_target_vol_init();
 	if (err)
 		goto err_pool;
-	err = hastor_genl_init();
+	err = hs_ccm_init();
 	if (err)
 		goto err_vol;
+	err = hs_ccm_ping_init();
+	if (err)
+		goto err_ccm;
+	err = hastor_genl_init();
+	if (err)
+		goto err_ping;
 	pr_info("hastor: version %s loaded\n", HASTOR_VERSION);
 	return 0;
 
+err_ping:
+	hs_ccm_ping_exit();
+err_ccm:
+	hs_ccm_exit();
 err_vol:
 	hs_target_vol_exit();
 err_pool:
@@ -46,6 +57,8 @@ err_wlog:
 static void __exit hastor_exit(void)
 {
 	hastor_genl_exit();
+	hs_ccm_ping_exit();
+	hs_ccm_exit();
 	hs_target_vol_exit();
 	hs_target_pool_exit();
 	hs_wlog_exit();

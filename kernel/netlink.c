@@ -145,8 +145,18 @@ void *hastor_genl_put(struct sk_buff *skb, u32 portid, u32 seq, u8 cmd)
 	return genlmsg_put(skb, portid, seq, &hastor_genl_family, 0, cmd);
 }
 
+/*
+ * Events may still be raised while the module unloads (the interconnect
+ * tears its links down after the family is gone): they go nowhere then.
+ */
+static bool hastor_genl_up;
+
 void hastor_genl_notify(struct sk_buff *skb)
 {
+	if (!READ_ONCE(hastor_genl_up)) {
+		nlmsg_free(skb);
+		return;
+	}
 	genlmsg_multicast(&hastor_genl_family, skb, 0, HASTOR_MCGRP_EVENTS_ID,
 			  GFP_KERNEL);
 }
@@ -369,6 +379,42 @@ static const struct genl_ops hastor_genl_ops[] = {
 		.maxattr = HASTOR_A_MAX,
 		.doit = hastor_nl_wlog_get,
 	},
+	{
+		.cmd = HASTOR_CMD_PARTNER_SET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_partner_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_partner_set,
+	},
+	{
+		.cmd = HASTOR_CMD_PARTNER_GET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_empty_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_partner_get,
+	},
+	{
+		.cmd = HASTOR_CMD_PARTNER_CLEAR,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_empty_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_partner_clear,
+	},
+	{
+		.cmd = HASTOR_CMD_LINK_GET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_link_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_link_get,
+		.dumpit = hastor_nl_link_dump,
+	},
+	{
+		.cmd = HASTOR_CMD_PING,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_ping_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_ping,
+	},
 };
 
 static struct genl_family hastor_genl_family __ro_after_init = {
@@ -386,10 +432,14 @@ static struct genl_family hastor_genl_family __ro_after_init = {
 
 int __init hastor_genl_init(void)
 {
-	return genl_register_family(&hastor_genl_family);
+	int err = genl_register_family(&hastor_genl_family);
+
+	WRITE_ONCE(hastor_genl_up, !err);
+	return err;
 }
 
 void hastor_genl_exit(void)
 {
+	WRITE_ONCE(hastor_genl_up, false);
 	genl_unregister_family(&hastor_genl_family);
 }

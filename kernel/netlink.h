@@ -29,6 +29,17 @@ int hastor_nl_vol_dump(struct sk_buff *skb, struct netlink_callback *cb);
 /* netlink_wlog.c */
 int hastor_nl_wlog_get(struct sk_buff *skb, struct genl_info *info);
 
+/* netlink_ccm.c */
+extern const struct nla_policy hastor_partner_req_policy[];
+extern const struct nla_policy hastor_link_req_policy[];
+extern const struct nla_policy hastor_ping_req_policy[];
+int hastor_nl_partner_set(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_partner_get(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_partner_clear(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_link_get(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int hastor_nl_ping(struct sk_buff *skb, struct genl_info *info);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 extern const struct nla_policy hastor_node_set_policy[];
 extern const struct nla_policy hastor_set_policy[];

@@ -119,3 +119,63 @@ def test_usage(h):
         expect([group, "--help"], 0)
         expect([group, "create", "--help"], 0)
     h.note("%d usage errors" % len(usage))
+
+
+def test_partner(h):
+    """partner and link arguments: checked before anything is sent."""
+    import tempfile
+    with tempfile.NamedTemporaryFile(delete=False) as f:
+        f.write(b"s" * 32)
+        good = f.name
+    with tempfile.NamedTemporaryFile(delete=False) as f:
+        f.write(b"s" * 15)
+        short = f.name
+    try:
+        base = ["partner", "set", "--id", "2", "--link",
+                "192.0.2.1,192.0.2.2", "--secret-file"]
+        expect(base + [good], 1, NOT_LOADED)
+        expect(base + [good, "--link", "192.0.2.17,192.0.2.18", "--port",
+                       "12000", "--hb-interval", "100", "--hb-timeout",
+                       "1000"], 1, NOT_LOADED)
+        bad = [
+            base + [short],
+            base + ["/nonexistent/secret"],
+            base[:-1],
+            ["partner", "set", "--id", "2", "--secret-file", good],
+            ["partner", "set", "--link", "192.0.2.1,192.0.2.2",
+             "--secret-file", good],
+            base + [good, "--id", "0"],
+            base + [good, "--id", "65536"],
+            base + [good, "--link", "192.0.2.1"],
+            base + [good, "--link", "192.0.2.1,2001:db8::1"],
+            base + [good, "--link", "a,b"],
+            base + [good, "--port", "0"],
+            base + [good, "--port", "65536"],
+            base + [good, "--hb-interval", "49"],
+            base + [good, "--hb-timeout", "199"],
+            base + [good, "--hb-interval", "1000", "--hb-timeout", "1999"],
+            base + [good] + ["--link", "10.0.0.1,10.0.0.2"] * 4,
+            base + [good, "extra"],
+            ["partner", "show", "x"], ["partner", "clear", "x"],
+            ["partner", "ping", "--count", "0"],
+            ["partner", "ping", "--size", "23"],
+            ["partner", "ping", "--size", "1048577"],
+            ["partner", "ping", "x"], ["link", "show", "x"], ["link"],
+        ]
+        for args in bad:
+            st, err = hactl(args)
+            if st not in (1, 2) or NOT_LOADED in err:
+                raise HarnessError("hactl %s: exit %d:\n%s" % (args, st, err))
+        # Without client checks, ranges are the kernel's to refuse.
+        expect(base + [good, "--id", "0"], 1, NOT_LOADED, checks=False)
+        expect(["partner", "ping", "--count", "0"], 1, NOT_LOADED,
+               checks=False)
+        for args in (["partner", "show"], ["partner", "clear"],
+                     ["partner", "ping"], ["link", "show"]):
+            expect(args, 1, NOT_LOADED)
+        expect(["partner", "--help"], 0)
+        expect(["partner", "set", "--help"], 0)
+        h.note("%d refused partner command lines" % len(bad))
+    finally:
+        os.unlink(good)
+        os.unlink(short)

@@ -36,6 +36,7 @@ copy_bin() {
 gcc -static -O2 -Wall -Wextra -o "$root/sbin/hastor-agent" "$top/tests/vm/agent.c"
 copy_bin "$top/tools/hactl/hactl" /usr/sbin/hactl
 copy_bin "$top/tests/tools/nlbad" /usr/bin/nlbad
+copy_bin "$top/tests/tools/icbad" /usr/bin/icbad
 copy_bin "$top/tests/tools/hswriter" /usr/bin/hswriter
 copy_bin /usr/bin/sg_persist /usr/bin/sg_persist
 copy_bin /usr/bin/sg_inq /usr/bin/sg_inq

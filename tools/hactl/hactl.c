@@ -14,6 +14,7 @@
 #include "hactl.h"
 #include "output.h"
 #include "pool.h"
+#include "ic.h"
 
 static const struct hactl_cmd commands[] = {
 	{ "version", cmd_version, NULL, "" },
@@ -23,6 +24,8 @@ static const struct hactl_cmd commands[] = {
 	{ "snapshot", NULL, snapshot_cmds, NULL },
 	{ "clone", NULL, clone_cmds, NULL },
 	{ "wlog", NULL, wlog_cmds, NULL },
+	{ "partner", NULL, partner_cmds, NULL },
+	{ "link", NULL, link_cmds, NULL },
 	{ "monitor", cmd_monitor, NULL, "[--count N]" },
 	{ 0 }
 };

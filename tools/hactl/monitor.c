@@ -14,6 +14,7 @@
 #include "hactl.h"
 #include "output.h"
 #include "pool.h"
+#include "ic.h"
 
 static volatile sig_atomic_t stop;
 
@@ -49,6 +50,12 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	case HASTOR_CMD_VOL_NTF:
 		err = vol_event_print(nlh);
 		break;
+	case HASTOR_CMD_LINK_NTF:
+		err = link_event_print(nlh);
+		break;
+	case HASTOR_CMD_PARTNER_NTF:
+		err = partner_event_print(nlh);
+		break;
 	default:
 		/* Events of a newer module are not ours to interpret. */
 		return NL_SKIP;
@@ -59,7 +66,7 @@ static int event_cb(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	}
 
-	/* Pool and volume events were printed as they were parsed. */
+	/* Other events were printed as they were parsed. */
 	if (gh->cmd == HASTOR_CMD_NODE_NTF && out_json()) {
 		json_open(NULL);
 		json_str("event", "node");

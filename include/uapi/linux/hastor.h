@@ -97,6 +97,79 @@
  * HASTOR_CMD_POOL_NTF, HASTOR_CMD_VOL_NTF (events)
  *   payload:  HASTOR_A_POOL or HASTOR_A_VOL as above, plus HASTOR_A_EVENT
  *             (u32 enum hastor_event) saying what happened
+ *
+ * The partner and the interconnect (Documentation/protocol.md).  The node
+ * must be configured before a partner can be set.
+ *
+ * HASTOR_CMD_PARTNER_SET (do)
+ *   request:  HASTOR_A_PARTNER
+ *               HASTOR_A_PARTNER_NODE_ID       u32, 1..HASTOR_NODE_ID_MAX,
+ *                                              not this node's id (required)
+ *               HASTOR_A_PARTNER_LINK          nest, 1..HASTOR_MAX_LINKS
+ *                                              times, link 0 first (required)
+ *                 HASTOR_A_LINK_LOCAL_ADDR     binary 4 (IPv4, network order)
+ *                 HASTOR_A_LINK_REMOTE_ADDR    binary 4 (IPv4, network order)
+ *               HASTOR_A_PARTNER_SECRET        binary, HASTOR_SECRET_MIN..
+ *                                              HASTOR_SECRET_MAX (required)
+ *               HASTOR_A_PARTNER_PORT          u16, 1..65535 (default
+ *                                              HASTOR_CCM_PORT)
+ *               HASTOR_A_PARTNER_HB_INTERVAL   u32 ms, HASTOR_HB_INTERVAL_MIN..
+ *                                              HASTOR_HB_INTERVAL_MAX
+ *               HASTOR_A_PARTNER_HB_TIMEOUT    u32 ms, HASTOR_HB_TIMEOUT_MIN..
+ *                                              HASTOR_HB_TIMEOUT_MAX, at
+ *                                              least 2 intervals
+ *             Replaces any previous partner: its links are torn down first.
+ *   reply:    as HASTOR_CMD_PARTNER_GET
+ *   event:    HASTOR_CMD_PARTNER_NTF (HASTOR_EVENT_CHANGED)
+ *
+ * HASTOR_CMD_PARTNER_GET (do)
+ *   request:  (none)
+ *   reply:    HASTOR_A_PARTNER (absent when no partner is configured)
+ *               NODE_ID, PORT, HB_INTERVAL, HB_TIMEOUT,
+ *               STATE (u32 enum hastor_partner_state),
+ *               SESSION (u64, 0 while unreachable),
+ *               BOOT_ID (u64, the partner's, once it was seen),
+ *               SECRET_LEN (u32; the secret itself is never returned),
+ *               LINK (nest, per link: INDEX, LOCAL_ADDR, REMOTE_ADDR)
+ *
+ * HASTOR_CMD_PARTNER_CLEAR (do)
+ *   request:  (none)     tears every link down; -ENOENT without a partner
+ *   event:    HASTOR_CMD_PARTNER_NTF (HASTOR_EVENT_DELETED)
+ *
+ * HASTOR_CMD_LINK_GET (do, dump)
+ *   request:  HASTOR_A_LINK { HASTOR_A_LINK_INDEX } (do only)
+ *   reply:    HASTOR_A_LINK per configured link
+ *               INDEX (u32), LOCAL_ADDR, REMOTE_ADDR (binary 4),
+ *               STATE (u32 enum hastor_link_state), ACTIVE (u32, 1 while
+ *               the link carries channel traffic), RTT_US (u32, once
+ *               measured), TX_BYTES, RX_BYTES, TX_FRAMES, RX_FRAMES,
+ *               TX_MSGS, RX_MSGS, RESENDS, AUTH_FAILURES,
+ *               VERSION_MISMATCH, BAD_FRAMES, HB_TIMEOUTS,
+ *               CONNECT_FAILURES (u64 counters), REASON (u32 enum
+ *               hastor_link_reason of the last change), LAST_CHANGE (u64
+ *               ns since the epoch), UPTIMES (u64, times it came up)
+ *
+ * HASTOR_CMD_LINK_NTF (event only)
+ *   payload:  HASTOR_A_LINK as in LINK_GET (STATE and REASON say what
+ *             happened)
+ * HASTOR_CMD_PARTNER_NTF (event only)
+ *   payload:  HASTOR_A_PARTNER as in PARTNER_GET, HASTOR_A_EVENT:
+ *             HASTOR_EVENT_REACHABLE, _UNREACHABLE, _CHANGED, _DELETED
+ *
+ * HASTOR_CMD_PING (do)
+ *   request:  HASTOR_A_PING
+ *               HASTOR_A_PING_COUNT            u32, 1..HASTOR_PING_COUNT_MAX
+ *                                              (default 10)
+ *               HASTOR_A_PING_SIZE             u32 bytes, HASTOR_PING_SIZE_MIN..
+ *                                              HASTOR_PING_SIZE_MAX
+ *                                              (default 64)
+ *   reply:    HASTOR_A_PING
+ *               COUNT, SIZE, SENT, ECHOED, LOST, DUPLICATED, OUT_OF_ORDER,
+ *               CORRUPTED (u32), RTT_MIN_US, RTT_AVG_US, RTT_MAX_US (u32,
+ *               when anything was echoed), SESSION (u64)
+ *   Sends COUNT messages on the ping channel; the partner echoes each.
+ *   -ENOTCONN when the partner is unreachable at the start or becomes so
+ *   during the run; -EBUSY while another ping runs.
  */
 #ifndef _UAPI_LINUX_HASTOR_H
 #define _UAPI_LINUX_HASTOR_H
@@ -112,6 +185,21 @@
 #define HASTOR_PATH_MAX		63	/* of a log device path */
 #define HASTOR_NODE_ID_MAX	0xffff
 #define HASTOR_VOL_SIZE_MAX	(1ULL << 52)	/* 4 PiB */
+
+/* The interconnect. */
+#define HASTOR_MAX_LINKS	4
+#define HASTOR_CCM_PORT		11100
+#define HASTOR_SECRET_MIN	16
+#define HASTOR_SECRET_MAX	64
+#define HASTOR_HB_INTERVAL_MIN	50		/* ms */
+#define HASTOR_HB_INTERVAL_MAX	60000
+#define HASTOR_HB_INTERVAL_DEFAULT 500
+#define HASTOR_HB_TIMEOUT_MIN	200
+#define HASTOR_HB_TIMEOUT_MAX	600000
+#define HASTOR_HB_TIMEOUT_DEFAULT 5000
+#define HASTOR_PING_COUNT_MAX	1000000
+#define HASTOR_PING_SIZE_MIN	24
+#define HASTOR_PING_SIZE_MAX	(1 << 20)
 
 /*
  * SCSI-3 persistent-reservation key of a node: a constant tag in the top
@@ -137,6 +225,13 @@ enum hastor_cmd {
 	HASTOR_CMD_VOL_GET,
 	HASTOR_CMD_VOL_NTF,
 	HASTOR_CMD_WLOG_GET,
+	HASTOR_CMD_PARTNER_SET,
+	HASTOR_CMD_PARTNER_GET,
+	HASTOR_CMD_PARTNER_CLEAR,
+	HASTOR_CMD_LINK_GET,
+	HASTOR_CMD_LINK_NTF,
+	HASTOR_CMD_PARTNER_NTF,
+	HASTOR_CMD_PING,
 
 	__HASTOR_CMD_MAX,
 	HASTOR_CMD_MAX = __HASTOR_CMD_MAX - 1
@@ -150,6 +245,9 @@ enum hastor_attr {
 	HASTOR_A_VOL,		/* nest, enum hastor_vol_attr */
 	HASTOR_A_EVENT,		/* u32, enum hastor_event (events only) */
 	HASTOR_A_WLOG,		/* nest, enum hastor_wlog_attr */
+	HASTOR_A_PARTNER,	/* nest, enum hastor_partner_attr */
+	HASTOR_A_LINK,		/* nest, enum hastor_link_attr */
+	HASTOR_A_PING,		/* nest, enum hastor_ping_attr */
 
 	__HASTOR_A_MAX,
 	HASTOR_A_MAX = __HASTOR_A_MAX - 1
@@ -276,6 +374,99 @@ enum hastor_wlog_sync {
 	HASTOR_WLOG_NOT_IN_SYNC,	/* the partner lacks entries */
 };
 
+enum hastor_partner_attr {
+	HASTOR_A_PARTNER_UNSPEC,
+	HASTOR_A_PARTNER_PAD,
+	HASTOR_A_PARTNER_NODE_ID,	/* u32 */
+	HASTOR_A_PARTNER_LINK,		/* nest, enum hastor_link_attr */
+	HASTOR_A_PARTNER_SECRET,	/* binary, write-only */
+	HASTOR_A_PARTNER_PORT,		/* u16 */
+	HASTOR_A_PARTNER_HB_INTERVAL,	/* u32, ms */
+	HASTOR_A_PARTNER_HB_TIMEOUT,	/* u32, ms */
+	HASTOR_A_PARTNER_STATE,		/* u32, enum hastor_partner_state */
+	HASTOR_A_PARTNER_SESSION,	/* u64 */
+	HASTOR_A_PARTNER_BOOT_ID,	/* u64 */
+	HASTOR_A_PARTNER_SECRET_LEN,	/* u32 */
+
+	__HASTOR_A_PARTNER_MAX,
+	HASTOR_A_PARTNER_MAX = __HASTOR_A_PARTNER_MAX - 1
+};
+
+enum hastor_link_attr {
+	HASTOR_A_LINK_UNSPEC,
+	HASTOR_A_LINK_PAD,
+	HASTOR_A_LINK_INDEX,		/* u32 */
+	HASTOR_A_LINK_LOCAL_ADDR,	/* binary 4, IPv4 network order */
+	HASTOR_A_LINK_REMOTE_ADDR,	/* binary 4, IPv4 network order */
+	HASTOR_A_LINK_STATE,		/* u32, enum hastor_link_state */
+	HASTOR_A_LINK_ACTIVE,		/* u32, 0 or 1 */
+	HASTOR_A_LINK_RTT_US,		/* u32 */
+	HASTOR_A_LINK_TX_BYTES,		/* u64 */
+	HASTOR_A_LINK_RX_BYTES,		/* u64 */
+	HASTOR_A_LINK_TX_FRAMES,	/* u64 */
+	HASTOR_A_LINK_RX_FRAMES,	/* u64 */
+	HASTOR_A_LINK_TX_MSGS,		/* u64, channel messages */
+	HASTOR_A_LINK_RX_MSGS,		/* u64 */
+	HASTOR_A_LINK_RESENDS,		/* u64 */
+	HASTOR_A_LINK_AUTH_FAILURES,	/* u64 */
+	HASTOR_A_LINK_VERSION_MISMATCH,	/* u64 */
+	HASTOR_A_LINK_BAD_FRAMES,	/* u64 */
+	HASTOR_A_LINK_HB_TIMEOUTS,	/* u64 */
+	HASTOR_A_LINK_CONNECT_FAILURES,	/* u64 */
+	HASTOR_A_LINK_REASON,		/* u32, enum hastor_link_reason */
+	HASTOR_A_LINK_LAST_CHANGE,	/* u64, ns since the epoch */
+	HASTOR_A_LINK_UPTIMES,		/* u64 */
+
+	__HASTOR_A_LINK_MAX,
+	HASTOR_A_LINK_MAX = __HASTOR_A_LINK_MAX - 1
+};
+
+enum hastor_ping_attr {
+	HASTOR_A_PING_UNSPEC,
+	HASTOR_A_PING_PAD,
+	HASTOR_A_PING_COUNT,		/* u32 */
+	HASTOR_A_PING_SIZE,		/* u32, bytes */
+	HASTOR_A_PING_SENT,		/* u32 */
+	HASTOR_A_PING_ECHOED,		/* u32 */
+	HASTOR_A_PING_LOST,		/* u32 */
+	HASTOR_A_PING_DUPLICATED,	/* u32 */
+	HASTOR_A_PING_OUT_OF_ORDER,	/* u32 */
+	HASTOR_A_PING_CORRUPTED,	/* u32 */
+	HASTOR_A_PING_RTT_MIN_US,	/* u32 */
+	HASTOR_A_PING_RTT_AVG_US,	/* u32 */
+	HASTOR_A_PING_RTT_MAX_US,	/* u32 */
+	HASTOR_A_PING_SESSION,		/* u64 */
+
+	__HASTOR_A_PING_MAX,
+	HASTOR_A_PING_MAX = __HASTOR_A_PING_MAX - 1
+};
+
+enum hastor_partner_state {
+	HASTOR_PARTNER_UNREACHABLE,	/* no session with the partner */
+	HASTOR_PARTNER_REACHABLE,	/* a session is up */
+};
+
+enum hastor_link_state {
+	HASTOR_LINK_DOWN,		/* waiting to (re)connect */
+	HASTOR_LINK_CONNECTING,		/* TCP connect or accept */
+	HASTOR_LINK_HANDSHAKE,		/* HELLO and AUTH exchange */
+	HASTOR_LINK_UP,			/* authenticated, in the session */
+};
+
+/* Why a link changed state (HASTOR_A_LINK_REASON). */
+enum hastor_link_reason {
+	HASTOR_LINK_REASON_NONE,
+	HASTOR_LINK_REASON_CONFIG,	/* partner set or cleared */
+	HASTOR_LINK_REASON_HANDSHAKE,	/* came up after a handshake */
+	HASTOR_LINK_REASON_HB_TIMEOUT,	/* nothing received for the timeout */
+	HASTOR_LINK_REASON_CLOSED,	/* the peer closed the connection */
+	HASTOR_LINK_REASON_BAD_FRAME,	/* a frame failed validation */
+	HASTOR_LINK_REASON_ERROR,	/* a socket error */
+	HASTOR_LINK_REASON_REPLACED,	/* the peer connected again */
+	HASTOR_LINK_REASON_SESSION,	/* the session was reset */
+	HASTOR_LINK_REASON_SHUTDOWN,	/* module unload */
+};
+
 enum hastor_pool_state {
 	HASTOR_POOL_ACTIVE,		/* serving reads and writes */
 	HASTOR_POOL_READ_ONLY,		/* metadata space exhausted */
@@ -312,6 +503,8 @@ enum hastor_event {
 	HASTOR_EVENT_CHANGED,
 	HASTOR_EVENT_IMPORTED,
 	HASTOR_EVENT_EXPORTED,
+	HASTOR_EVENT_REACHABLE,
+	HASTOR_EVENT_UNREACHABLE,
 };
 
 enum hastor_node_state {
