@@ -674,6 +674,18 @@ int hs_ccm_wait_space(struct hs_ccm_chan *ch, u32 len, long timeout)
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_ccm_wait_space);
 
+/* The configured partner's node id, 0 if none. */
+u32 hs_ccm_partner(void)
+{
+	unsigned long flags;
+	u32 id;
+
+	spin_lock_irqsave(&hs_ccm.lock, flags);
+	id = hs_ccm.configured ? hs_ccm.cfg.partner_id : 0;
+	spin_unlock_irqrestore(&hs_ccm.lock, flags);
+	return id;
+}
+
 u64 hs_ccm_session(void)
 {
 	unsigned long flags;

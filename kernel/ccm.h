@@ -120,5 +120,6 @@ int hs_ccm_wait_space(struct hs_ccm_chan *ch, u32 len, long timeout);
 
 /* The current session, 0 while the partner is unreachable. */
 u64 hs_ccm_session(void);
+u32 hs_ccm_partner(void);
 
 #endif /* _HASTOR_CCM_H */

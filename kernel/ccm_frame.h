@@ -16,7 +16,8 @@
 #define HS_CCM_HDR_LEN		48
 #define HS_CCM_NONCE_LEN	32
 #define HS_CCM_MAC_LEN		32		/* HMAC-SHA256 */
-#define HS_CCM_MSG_MAX		(1U << 20)	/* largest DATA payload */
+/* Largest DATA payload: a 1 MiB write-log entry with its headers. */
+#define HS_CCM_MSG_MAX		((1U << 20) + (64U << 10))
 #define HS_CCM_NR_CHANS		8		/* channel ids 1..7 */
 /* A DATA sequence this far ahead of the next expected one is invalid. */
 #define HS_CCM_SEQ_WINDOW	(1ULL << 20)

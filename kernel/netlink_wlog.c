@@ -8,10 +8,10 @@
 #include "netlink.h"
 #include "wlog.h"
 
-static int put_half(struct sk_buff *skb, const struct hs_wlog_half_state *h,
-		    int index)
+static int put_half(struct sk_buff *skb, int type,
+		    const struct hs_wlog_half_state *h, int index)
 {
-	struct nlattr *nest = nla_nest_start(skb, HASTOR_A_WLOG_HALF);
+	struct nlattr *nest = nla_nest_start(skb, type);
 
 	if (!nest)
 		return -EMSGSIZE;
@@ -38,6 +38,36 @@ static int put_u64(struct sk_buff *skb, int type, u64 v)
 	return nla_put_u64_64bit(skb, type, v, HASTOR_A_WLOG_PAD);
 }
 
+static int put_partner(struct sk_buff *skb, const struct hs_wlog_info *w)
+{
+	struct nlattr *nest = nla_nest_start(skb, HASTOR_A_WLOG_PARTNER);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, HASTOR_A_WLOG_PARTNER_NODE, w->peer_node) ||
+	    nla_put(skb, HASTOR_A_WLOG_PARTNER_UUID, 16, w->peer_uuid) ||
+	    nla_put_u64_64bit(skb, HASTOR_A_WLOG_PARTNER_COVERED_SEQ,
+			      w->peer_covered, HASTOR_A_WLOG_PARTNER_PAD) ||
+	    nla_put_u64_64bit(skb, HASTOR_A_WLOG_PARTNER_ENTRIES,
+			      w->rx_entries, HASTOR_A_WLOG_PARTNER_PAD) ||
+	    nla_put_u64_64bit(skb, HASTOR_A_WLOG_PARTNER_BYTES, w->rx_bytes,
+			      HASTOR_A_WLOG_PARTNER_PAD) ||
+	    nla_put_u64_64bit(skb, HASTOR_A_WLOG_PARTNER_BAD, w->rx_bad,
+			      HASTOR_A_WLOG_PARTNER_PAD))
+		goto err_cancel;
+	for (i = 0; i < 2; i++)
+		if (put_half(skb, HASTOR_A_WLOG_PARTNER_HALF, &w->peer_half[i],
+			     i))
+			goto err_cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
 static int put_wlog(struct sk_buff *skb, const struct hs_wlog_info *w)
 {
 	struct nlattr *nest = nla_nest_start(skb, HASTOR_A_WLOG);
@@ -53,7 +83,9 @@ static int put_wlog(struct sk_buff *skb, const struct hs_wlog_info *w)
 	    nla_put_string(skb, HASTOR_A_WLOG_DEV, dev) ||
 	    nla_put(skb, HASTOR_A_WLOG_UUID, 16, w->uuid) ||
 	    nla_put_u32(skb, HASTOR_A_WLOG_STATE, state) ||
-	    nla_put_u32(skb, HASTOR_A_WLOG_SYNC, HASTOR_WLOG_LOCAL_ONLY) ||
+	    nla_put_u32(skb, HASTOR_A_WLOG_SYNC, w->sync) ||
+	    (w->sync == HASTOR_WLOG_NOT_IN_SYNC && w->sync_why &&
+	     nla_put_string(skb, HASTOR_A_WLOG_SYNC_REASON, w->sync_why)) ||
 	    put_u64(skb, HASTOR_A_WLOG_HALF_SIZE,
 		    w->layout.half_sectors << SECTOR_SHIFT) ||
 	    nla_put_u32(skb, HASTOR_A_WLOG_ACTIVE_HALF, w->active) ||
@@ -69,8 +101,10 @@ static int put_wlog(struct sk_buff *skb, const struct hs_wlog_info *w)
 	    put_u64(skb, HASTOR_A_WLOG_WAITS, w->stats.waits))
 		goto err_cancel;
 	for (i = 0; i < 2; i++)
-		if (put_half(skb, &w->half[i], i))
+		if (put_half(skb, HASTOR_A_WLOG_HALF, &w->half[i], i))
 			goto err_cancel;
+	if (put_partner(skb, w))
+		goto err_cancel;
 	nla_nest_end(skb, nest);
 	return 0;
 
@@ -79,31 +113,51 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
-int hastor_nl_wlog_get(struct sk_buff *skb, struct genl_info *info)
+static struct sk_buff *wlog_msg(u32 portid, u32 seq, u8 cmd)
 {
 	struct hs_wlog_info *w;
 	struct sk_buff *msg;
 	void *hdr;
-	int err = -EMSGSIZE;
 
 	w = kmalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	hs_wlog_info(w);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg) {
-		err = -ENOMEM;
-		goto out;
+		kfree(w);
+		return ERR_PTR(-ENOMEM);
 	}
-	hdr = hastor_genl_put(msg, info->snd_portid, info->snd_seq,
-			      HASTOR_CMD_WLOG_GET);
+	hdr = hastor_genl_put(msg, portid, seq, cmd);
 	if (!hdr || (w->attached && put_wlog(msg, w))) {
 		nlmsg_free(msg);
-		goto out;
+		kfree(w);
+		return ERR_PTR(-EMSGSIZE);
 	}
 	genlmsg_end(msg, hdr);
-	err = genlmsg_reply(msg, info);
-out:
 	kfree(w);
-	return err;
+	return msg;
+}
+
+int hastor_nl_wlog_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg = wlog_msg(info->snd_portid, info->snd_seq,
+				       HASTOR_CMD_WLOG_GET);
+
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	return genlmsg_reply(msg, info);
+}
+
+/* The log's sync state changed: an event for hactl monitor. */
+void hs_wlog_notify(void)
+{
+	struct sk_buff *msg = wlog_msg(0, 0, HASTOR_CMD_WLOG_NTF);
+
+	if (IS_ERR(msg)) {
+		pr_warn_ratelimited("hastor: write-log event lost: %ld\n",
+				    PTR_ERR(msg));
+		return;
+	}
+	hastor_genl_notify(msg);
 }

@@ -683,8 +683,10 @@ static void pool_teardown(struct hs_pool *pool)
 		seq = hs_wlog_pool_leave(pool);
 	mutex_lock(&pool->mutex);
 	down_write(&pool->meta_lock);
-	if (pool->wlog && pool->wlog_seq != seq) {
-		pool->wlog_seq = seq;
+	if (pool->wlog) {
+		/* Exported cleanly: it needs no log to be imported again. */
+		memset(pool->wlog_uuid, 0, sizeof(pool->wlog_uuid));
+		pool->wlog_seq = 0;
 		pool->txn_dirty = true;
 	}
 	if (pool->state != HASTOR_POOL_FAILED &&
@@ -697,7 +699,7 @@ static void pool_teardown(struct hs_pool *pool)
 	up_write(&pool->meta_lock);
 	mutex_unlock(&pool->mutex);
 	if (pool->wlog)
-		hs_wlog_pool_left(pool, committed);
+		hs_wlog_pool_left(pool, committed ? seq : 0);
 
 	mutex_lock(&hs_pools_lock);
 	list_del_init(&pool->list);
@@ -882,8 +884,9 @@ void hs_pool_cp_timer(struct work_struct *work)
 	struct hs_pool *pool = container_of(to_delayed_work(work),
 					    struct hs_pool, cp_timer);
 
+	/* With a write log, the log's CPs commit the pool (wlog.c). */
 	mutex_lock(&pool->mutex);
-	if (pool->txn_dirty)
+	if (pool->txn_dirty && !pool->wlog)
 		hs_pool_commit(pool);
 	mutex_unlock(&pool->mutex);
 	queue_delayed_work(pool->wq, &pool->cp_timer, HS_CP_INTERVAL);

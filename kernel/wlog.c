@@ -37,13 +37,28 @@
 #include <kunit/visibility.h>
 
 #include "wlog.h"
+#include "ccm.h"
 #include "io.h"
 #include "node.h"
 #include "pool.h"
 #include "vol.h"
 
 #define HS_WLOG_MODE	(FMODE_READ | FMODE_WRITE | FMODE_EXCL)
-#define HS_WLOG_CP_INTERVAL	(5 * HZ)
+
+/*
+ * How often a log CP commits the pools, when nothing else asks for one
+ * sooner (a half filling up).  Longer means fewer metadata writes and
+ * more to replay after a crash.
+ */
+static unsigned int wlog_cp_ms = 5000;
+module_param(wlog_cp_ms, uint, 0644);
+MODULE_PARM_DESC(wlog_cp_ms,
+		 "write-log CP interval in ms (100..600000, default 5000)");
+
+static unsigned long cp_interval(void)
+{
+	return msecs_to_jiffies(clamp(READ_ONCE(wlog_cp_ms), 100U, 600000U));
+}
 #define HS_WLOG_BUF_SECTORS \
 	(HASTOR_WLOG_MAX_DATA_SECTORS + 2 * PAGE_SIZE / 512)
 
@@ -106,15 +121,23 @@ static int wlog_write_sync(struct hs_wlog *log, u64 sector, void *buf,
 		       len, NULL, NULL);
 }
 
-/* Write the superblock to the slot the previous one did not use. */
+/*
+ * Write the superblock to the slot the previous one did not use: the
+ * CP marker of this log (covered) and of the partner's, mirrored here.
+ */
 static int write_super(struct hs_wlog *log, u64 covered)
 {
-	struct hastor_wlog_super *s = kzalloc(HASTOR_BLOCK_SIZE, GFP_KERNEL);
-	u64 gen = log->sb_generation + 1;
+	struct hastor_wlog_super *s = kzalloc(HASTOR_BLOCK_SIZE, GFP_NOIO);
+	u64 gen;
 	int err;
 
 	if (!s)
 		return -ENOMEM;
+	mutex_lock(&log->sb_lock);
+	gen = log->sb_generation + 1;
+	s->partner_node = cpu_to_le32(log->mirror.peer_node);
+	memcpy(s->partner_log_uuid, log->mirror.peer_uuid, 16);
+	s->partner_covered_seq = cpu_to_le64(log->mirror.peer_covered);
 	s->magic = cpu_to_le32(HASTOR_WLOG_SUPER_MAGIC);
 	s->generation = cpu_to_le64(gen);
 	s->version = cpu_to_le32(HASTOR_WLOG_VERSION);
@@ -126,17 +149,34 @@ static int write_super(struct hs_wlog *log, u64 covered)
 	s->local_start = cpu_to_le64(log->layout.local_start);
 	s->mirror_start = cpu_to_le64(log->layout.mirror_start);
 	s->half_sectors = cpu_to_le64(log->layout.half_sectors);
-	s->format_time = cpu_to_le64(ktime_get_real_seconds());
+	s->format_time = cpu_to_le64(log->format_time);
 	s->covered_seq = cpu_to_le64(covered);
 	hs_wlog_block_seal(s);
 	err = wlog_write_sync(log, HASTOR_WLOG_SUPER_SECTOR + (gen & 1) * 8,
 			      s, HASTOR_BLOCK_SIZE);
-	kfree(s);
 	if (!err) {
 		log->sb_generation = gen;
 		log->covered_seq = covered;
 	}
+	mutex_unlock(&log->sb_lock);
+	kfree(s);
 	return err;
+}
+
+int hs_wlog_write_super(struct hs_wlog *log)
+{
+	return write_super(log, READ_ONCE(log->covered_seq));
+}
+
+static void event_work(struct work_struct *work)
+{
+	hs_wlog_notify();
+}
+
+/* The log's state as others see it changed (sync): tell the events. */
+void hs_wlog_changed(struct hs_wlog *log)
+{
+	queue_work(system_wq, &log->event_work);
 }
 
 static int format(struct hs_wlog *log, u64 sectors, u32 shift,
@@ -153,6 +193,7 @@ static int format(struct hs_wlog *log, u64 sectors, u32 shift,
 	}
 	generate_random_uuid(log->uuid);
 	log->sb_generation = 0;
+	log->format_time = ktime_get_real_seconds();
 	zero = kzalloc(HASTOR_BLOCK_SIZE, GFP_KERNEL);
 	if (!zero)
 		return -ENOMEM;
@@ -207,6 +248,11 @@ static int load_super(struct hs_wlog *log, u64 sectors, u32 shift,
 		log->layout = l;
 		log->sb_generation = le64_to_cpu(s->generation);
 		log->covered_seq = le64_to_cpu(s->covered_seq);
+		log->format_time = le64_to_cpu(s->format_time);
+		log->mirror.peer_node = le32_to_cpu(s->partner_node);
+		memcpy(log->mirror.peer_uuid, s->partner_log_uuid, 16);
+		log->mirror.peer_covered =
+			le64_to_cpu(s->partner_covered_seq);
 		log->node_id = le32_to_cpu(s->node_id);
 		log->cluster_id = le32_to_cpu(s->cluster_id);
 		memcpy(log->uuid, s->log_uuid, 16);
@@ -255,7 +301,9 @@ int hs_wlog_attach(const char *path, bool do_format,
 	kref_init(&log->ref);
 	strscpy(log->path, path, sizeof(log->path));
 	mutex_init(&log->mutex);
+	mutex_init(&log->sb_lock);
 	spin_lock_init(&log->lock);
+	INIT_WORK(&log->event_work, event_work);
 	INIT_LIST_HEAD(&log->queued);
 	INIT_LIST_HEAD(&log->pools);
 	INIT_LIST_HEAD(&log->found);
@@ -309,8 +357,15 @@ int hs_wlog_attach(const char *path, bool do_format,
 	log->wq = alloc_ordered_workqueue("hastor_wlog", WQ_MEM_RECLAIM);
 	if (!log->wq)
 		goto err_put;
+	err = hs_wlog_mirror_start(log);
+	if (err) {
+		destroy_workqueue(log->wq);
+		log->wq = NULL;
+		NL_SET_ERR_MSG(extack, "cannot open the mirror channel");
+		goto err_put;
+	}
 	hs_wlog_cur = log;
-	mod_delayed_work(log->wq, &log->cp_work, HS_WLOG_CP_INTERVAL);
+	mod_delayed_work(log->wq, &log->cp_work, cp_interval());
 	pr_info("hastor: write log on %s attached: %llu MiB halves, next entry %llu\n",
 		path, log->layout.half_sectors >> 11, log->next_seq);
 	err = 0;
@@ -328,6 +383,8 @@ out_unlock:
 
 static void wlog_stop(struct hs_wlog *log)
 {
+	hs_wlog_mirror_stop(log);
+	cancel_work_sync(&log->event_work);
 	cancel_delayed_work_sync(&log->cp_work);
 	flush_workqueue(log->wq);
 	destroy_workqueue(log->wq);
@@ -356,9 +413,12 @@ int hs_wlog_detach(struct netlink_ext_ack *extack)
 	}
 	hs_wlog_cur = NULL;
 	mutex_unlock(&log->mutex);
+	/* Its event work takes hs_wlog_lock: stop it without holding that. */
+	mutex_unlock(&hs_wlog_lock);
 	wlog_stop(log);
 	pr_info("hastor: write log on %s detached\n", log->path);
 	wlog_put(log);
+	return 0;
 out:
 	mutex_unlock(&hs_wlog_lock);
 	return err;
@@ -391,6 +451,7 @@ void hs_wlog_info(struct hs_wlog_info *info)
 		info->devt = log->bdev->bd_dev;
 		memcpy(info->uuid, log->uuid, 16);
 		info->layout = log->layout;
+		info->sync = hs_wlog_mirror_sync(log, &info->sync_why);
 		mutex_lock(&log->mutex);
 		info->nr_pools = list_count_nodes(&log->pools);
 		info->covered_seq = log->covered_seq;
@@ -402,6 +463,14 @@ void hs_wlog_info(struct hs_wlog_info *info)
 		info->epoch = log->epoch;
 		info->failed = log->failed;
 		info->waiting = log->wait_space;
+		info->peer_node = log->mirror.peer_node;
+		memcpy(info->peer_uuid, log->mirror.peer_uuid, 16);
+		info->peer_covered = log->mirror.peer_covered;
+		memcpy(info->peer_half, log->mirror.peer_half,
+		       sizeof(info->peer_half));
+		info->rx_entries = log->mirror.rx_entries;
+		info->rx_bytes = log->mirror.rx_bytes;
+		info->rx_bad = log->mirror.rx_bad;
 		info->stats = log->stats;
 		list_for_each_entry(ctx, &log->queued, wlog_list)
 			info->queued++;
@@ -472,9 +541,9 @@ static void fail_all(struct list_head *bios, blk_status_t status)
 	}
 }
 
-static void entry_done(unsigned long error, void *context)
+/* Both parts of the entry are done: its bios may complete. */
+static void entry_done(struct hs_wlog *log, unsigned long error)
 {
-	struct hs_wlog *log = context;
 	struct hs_wlog_entry_io *io = &log->io;
 	blk_status_t status = error ? BLK_STS_IOERR : BLK_STS_OK;
 	LIST_HEAD(done);
@@ -500,24 +569,49 @@ static void entry_done(unsigned long error, void *context)
 		queue_work(log->wq, &log->write_work);
 }
 
+/* The local write (error from dm-io) or the partner's ACK is in. */
+void hs_wlog_entry_part_done(struct hs_wlog *log, unsigned long error)
+{
+	struct hs_wlog_entry_io *io = &log->io;
+
+	if (error)
+		io->error = error;
+	if (atomic_dec_and_test(&io->parts))
+		entry_done(log, io->error);
+}
+
+static void local_done(unsigned long error, void *context)
+{
+	hs_wlog_entry_part_done(context, error);
+}
+
 /*
  * Take what is queued into the next entry: its place in the log, its
- * sequence number.  Returns false if there is nothing to write now.
+ * sequence number.  Returns false if there is nothing to write now; a
+ * true return with no bios in io->bios opens a half and writes no
+ * entry (the mirror restarting on an idle log).
  */
 static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 		       u64 *epoch)
 {
 	struct hs_wlog_entry_io *io = &log->io;
+	struct hs_wlog_mirror *m = &log->mirror;
 	struct hs_wlog_half_state *h;
 	struct hs_bio_ctx *ctx, *tmp;
-	u32 nr = 0, total, limit;
-	bool ok = false;
+	u32 nr = 0, total = 0, limit;
+	bool ok = false, open;
 
-	/* An entry fits in a half, whatever the size of the log. */
-	limit = min_t(u64, HASTOR_WLOG_MAX_DATA_SECTORS,
-		      log->layout.half_sectors - HASTOR_WLOG_HALF_HDR_SECTORS -
-		      hs_wlog_hdr_sectors(HASTOR_WLOG_MAX_RECORDS,
-					  log->layout.unit) - log->layout.unit);
+	/*
+	 * An entry fits in a half, whatever the size of the log, and in
+	 * one interconnect message with the mirror's header.
+	 */
+	limit = min3((u64)HASTOR_WLOG_MAX_DATA_SECTORS,
+		     log->layout.half_sectors - HASTOR_WLOG_HALF_HDR_SECTORS -
+		     hs_wlog_hdr_sectors(HASTOR_WLOG_MAX_RECORDS,
+					 log->layout.unit) - log->layout.unit,
+		     (u64)(HS_CCM_MSG_MAX >> SECTOR_SHIFT) - 1 -
+		     hs_wlog_hdr_sectors(HASTOR_WLOG_MAX_RECORDS,
+					 log->layout.unit) - log->layout.unit);
 	*data = 0;
 	spin_lock_irq(&log->lock);
 	if (log->writing || log->wait_space || log->failed)
@@ -532,13 +626,16 @@ static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 		nr++;
 		*data += n;
 	}
-	if (!nr)
+	open = m->want_switch && m->state != HS_MIRROR_OFF;
+	if (!nr && !open)
 		goto out;
-	*hdr = hs_wlog_hdr_sectors(nr, log->layout.unit);
-	total = hs_wlog_entry_sectors(*hdr, *data, log->layout.unit);
+	if (nr) {
+		*hdr = hs_wlog_hdr_sectors(nr, log->layout.unit);
+		total = hs_wlog_entry_sectors(*hdr, *data, log->layout.unit);
+	}
 	h = &log->half[log->active];
 	io->new_half = false;
-	if (h->used + total > log->layout.half_sectors) {
+	if (open || h->used + total > log->layout.half_sectors) {
 		struct hs_wlog_half_state *o = &log->half[!log->active];
 
 		if (o->live) {
@@ -550,7 +647,7 @@ static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 			log->wait_space = true;
 			log->stats.waits++;
 			list_splice_init(&io->bios, &log->queued);
-			if (log->dirty)
+			if (log->dirty || open)
 				mod_delayed_work(log->wq, &log->cp_work, 0);
 			goto out;
 		}
@@ -563,12 +660,21 @@ static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 		h->nr_pools = 0;
 		h->cp_asked = false;
 		io->new_half = true;
+		if (open) {
+			/* The partner gets this half whole, from its header. */
+			m->want_switch = false;
+			m->from_seq = h->first_seq;
+		}
 	}
 	io->half = log->active;
 	io->pos = h->start + h->used;
 	io->sectors = total;
-	*seq = log->next_seq++;
 	*epoch = log->epoch;
+	log->writing = true;
+	ok = true;
+	if (!nr)
+		goto out;
+	*seq = log->next_seq++;
 	h->last_seq = *seq;
 	h->used += total;
 	h->live = true;
@@ -577,7 +683,6 @@ static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 		ctx->wlog_pend = log->pend_idx;
 		add_pool(h, ctx->vt->pool->uuid);
 	}
-	log->writing = true;
 	log->dirty = true;
 	log->stats.entries++;
 	log->stats.records += nr;
@@ -590,20 +695,19 @@ static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 		h->cp_asked = true;
 		mod_delayed_work(log->wq, &log->cp_work, 0);
 	}
-	ok = true;
 out:
 	spin_unlock_irq(&log->lock);
 	return ok;
 }
 
-static int write_half_header(struct hs_wlog *log, int index)
+static struct hastor_wlog_half *make_half_header(struct hs_wlog *log,
+						 int index)
 {
 	struct hs_wlog_half_state *h = &log->half[index];
 	struct hastor_wlog_half *hh = kzalloc(HASTOR_BLOCK_SIZE, GFP_NOIO);
-	int err;
 
 	if (!hh)
-		return -ENOMEM;
+		return NULL;
 	hh->magic = cpu_to_le32(HASTOR_WLOG_HALF_MAGIC);
 	memcpy(hh->log_uuid, log->uuid, 16);
 	hh->epoch = cpu_to_le64(h->epoch);
@@ -611,9 +715,7 @@ static int write_half_header(struct hs_wlog *log, int index)
 	hh->index = cpu_to_le32(index);
 	hh->open_time_ns = cpu_to_le64(ktime_get_real_ns());
 	hs_wlog_block_seal(hh);
-	err = wlog_write_sync(log, h->start, hh, HASTOR_BLOCK_SIZE);
-	kfree(hh);
-	return err;
+	return hh;
 }
 
 /* Lay out the entry in hs_wlog_buf: header with its records, then data. */
@@ -661,29 +763,42 @@ static void build_entry(struct hs_wlog *log, u32 hdr, u32 data, u64 seq,
 	memset(p, 0, (size_t)(log->io.sectors - hdr - data) << SECTOR_SHIFT);
 }
 
+/*
+ * Write the next entry locally and, when mirroring, to the partner, in
+ * parallel; entry_done() runs when both are in.
+ */
 static void write_work(struct work_struct *work)
 {
 	struct hs_wlog *log = container_of(work, struct hs_wlog, write_work);
 	struct hs_wlog_entry_io *io = &log->io;
+	struct hastor_wlog_half *hh = NULL;
 	u32 hdr, data;
-	u64 seq, epoch;
-	int err;
+	u64 seq = 0, epoch;
+	bool entry;
+	int err = 0;
 
 	if (!take_entry(log, &hdr, &data, &seq, &epoch))
 		return;
-	build_entry(log, hdr, data, seq, epoch);
+	entry = !list_empty(&io->bios);
+	if (entry)
+		build_entry(log, hdr, data, seq, epoch);
+	atomic_set(&io->parts, 2);
+	io->error = 0;
 	if (io->new_half) {
-		err = write_half_header(log, io->half);
-		if (err) {
-			entry_done(1, log);
-			return;
-		}
+		hh = make_half_header(log, io->half);
+		err = hh ? wlog_write_sync(log, log->half[io->half].start, hh,
+					   HASTOR_BLOCK_SIZE) : -ENOMEM;
 	}
-	err = wlog_io(log, REQ_OP_WRITE | REQ_SYNC | REQ_FUA, io->pos,
-		      hs_wlog_buf, (size_t)io->sectors << SECTOR_SHIFT,
-		      entry_done, log);
-	if (err)
-		entry_done(1, log);
+	if (!err && entry)
+		err = wlog_io(log, REQ_OP_WRITE | REQ_SYNC | REQ_FUA, io->pos,
+			      hs_wlog_buf, (size_t)io->sectors << SECTOR_SHIFT,
+			      local_done, log);
+	if (err || !entry)
+		hs_wlog_entry_part_done(log, err ? 1 : 0);
+	if (err || !hs_wlog_mirror_entry(log, hh, entry ? hs_wlog_buf : NULL,
+					 io->sectors, seq, epoch))
+		hs_wlog_entry_part_done(log, 0);
+	kfree(hh);
 }
 
 /* ---- CPs: freeing log space ---- */
@@ -719,14 +834,18 @@ static void set_cover(struct hs_wlog *log, const u8 *uuid, u64 seq)
 /*
  * Let go of halves every pool with entries in them has committed, and
  * say so on the device, so that a later attach does not replay them.
+ * The marker says "every entry up to here is in its pool": it stops
+ * short of the first entry of a half still live, which may be older
+ * than the half just freed (entries of a pool not imported yet).
  */
 static int free_halves(struct hs_wlog *log)
 {
-	u64 covered = log->covered_seq;
+	u64 covered, upto;
 	int i, j;
 
 	lockdep_assert_held(&log->mutex);
 	spin_lock_irq(&log->lock);
+	upto = log->next_seq - 1;
 	for (i = 0; i < 2; i++) {
 		struct hs_wlog_half_state *h = &log->half[i];
 		bool all = true;
@@ -735,12 +854,13 @@ static int free_halves(struct hs_wlog *log)
 			continue;
 		for (j = 0; j < h->nr_pools && all; j++)
 			all = cover_of(log, h->pools[j]) >= h->last_seq;
-		if (all) {
+		if (all)
 			h->live = false;
-			covered = max(covered, h->last_seq);
-		}
+		else
+			upto = min(upto, h->first_seq - 1);
 	}
 	spin_unlock_irq(&log->lock);
+	covered = max(log->covered_seq, upto);
 	if (covered == log->covered_seq)
 		return 0;
 	if (list_empty(&log->found) ||
@@ -780,7 +900,8 @@ static void cp_work(struct work_struct *work)
 
 	mutex_lock(&log->mutex);
 	spin_lock_irq(&log->lock);
-	if (!log->dirty || log->failed) {
+	/* Also when the mirror waits for a half to free up. */
+	if ((!log->dirty && !log->mirror.want_switch) || log->failed) {
 		spin_unlock_irq(&log->lock);
 		goto out;
 	}
@@ -804,13 +925,14 @@ static void cp_work(struct work_struct *work)
 	}
 	err = free_halves(log);
 	log->stats.cps++;
+	hs_wlog_mirror_covered(log);
 out:
 	mutex_unlock(&log->mutex);
 	if (err)
 		pr_err("hastor: write log on %s: superblock write failed (%d)\n",
 		       log->path, err);
 	unblock(log);
-	mod_delayed_work(log->wq, &log->cp_work, HS_WLOG_CP_INTERVAL);
+	mod_delayed_work(log->wq, &log->cp_work, cp_interval());
 }
 
 /* ---- pools ---- */
@@ -822,30 +944,37 @@ int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 	u64 after, last;
 	int err;
 
+	bool clean = !memcmp(pool->wlog_uuid, none, 16);
+
 	mutex_lock(&hs_wlog_lock);
 	log = hs_wlog_cur;
 	if (log)
 		kref_get(&log->ref);
 	mutex_unlock(&hs_wlog_lock);
-	if (!log)
-		return 0;
-
+	/*
+	 * A pool exported cleanly (or never served with a log) says so with
+	 * a zero log uuid.  Otherwise writes it acknowledged may exist only
+	 * in the log its last CP names: that one must be here.
+	 */
+	if (!log) {
+		if (clean)
+			return 0;
+		*why = "the pool was not exported cleanly: attach the node's write log first";
+		return -ENODEV;
+	}
 	mutex_lock(&log->mutex);
+	err = -ENODEV;
+	*why = "the pool was not exported cleanly and needs another write log";
+	if (clean)
+		after = U64_MAX;
+	else if (!memcmp(pool->wlog_uuid, log->uuid, 16))
+		after = pool->wlog_seq;
+	else
+		goto err_unlock;
 	err = -EMFILE;
 	*why = "the write log serves as many pools as it can";
 	if (list_count_nodes(&log->pools) >= HS_WLOG_MAX_POOLS / 2)
 		goto err_unlock;
-	/*
-	 * Entries for the pool are newer than its last CP only if that CP
-	 * was committed with this log; a pool last served with another
-	 * node's log has been replayed there.
-	 */
-	if (!memcmp(pool->wlog_uuid, log->uuid, 16))
-		after = pool->wlog_seq;
-	else if (!memcmp(pool->wlog_uuid, none, 16))
-		after = 0;
-	else
-		after = U64_MAX;
 	err = hs_wlog_replay_pool(log, pool, after, &last, why);
 	if (err)
 		goto err_unlock;
@@ -873,7 +1002,9 @@ err_unlock:
 
 /*
  * The pool's last volume is gone: it leaves the log, and its final CP
- * covers everything logged so far.  Returns the sequence to commit.
+ * covers everything logged so far.  Returns the last entry it covers;
+ * the pool commits with no log named (exported cleanly), then tells
+ * hs_wlog_pool_left() whether that worked.
  */
 u64 hs_wlog_pool_leave(struct hs_pool *pool)
 {
@@ -889,13 +1020,13 @@ u64 hs_wlog_pool_leave(struct hs_pool *pool)
 	return last;
 }
 
-void hs_wlog_pool_left(struct hs_pool *pool, bool committed)
+void hs_wlog_pool_left(struct hs_pool *pool, u64 covered)
 {
 	struct hs_wlog *log = pool->wlog;
 
 	mutex_lock(&log->mutex);
-	if (committed) {
-		set_cover(log, pool->uuid, pool->wlog_seq);
+	if (covered) {
+		set_cover(log, pool->uuid, covered);
 		free_halves(log);
 	}
 	mutex_unlock(&log->mutex);

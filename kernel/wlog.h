@@ -48,8 +48,8 @@ struct hs_wlog_found {
 
 /* The one entry being written, and the bios it carries. */
 struct hs_wlog_entry_io {
-	struct page **pages;
-	unsigned int nr_pages;
+	atomic_t parts;			/* local write, partner's ACK */
+	unsigned long error;		/* of the local write */
 	struct list_head bios;		/* hs_bio_ctx.wlog_list */
 	int half;
 	u64 pos;
@@ -65,6 +65,38 @@ struct hs_wlog_stats {
 	u64 waits;		/* entries that waited for a CP */
 };
 
+enum hs_wlog_mirror_state {
+	HS_MIRROR_OFF,		/* partner unreachable or refusing */
+	HS_MIRROR_RESYNC,	/* mirroring; older entries not yet covered */
+	HS_MIRROR_SYNC,		/* every entry not covered is on the partner */
+};
+
+/* wlog_mirror.c: this log sent to the partner, and the partner's here. */
+struct hs_wlog_mirror {
+	struct hs_ccm_chan *chan;
+	struct dm_io_client *io_client;
+	struct workqueue_struct *rx_wq;
+	struct work_struct rx_work;
+	struct list_head rx_list;	/* hs_ccm_msg.user, under log->lock */
+	struct delayed_work ack_timer;
+
+	/* Sending; under log->lock. */
+	enum hs_wlog_mirror_state state;
+	const char *why;		/* of OFF, for show */
+	u64 session;
+	bool want_switch;		/* mirror from a new half on */
+	u64 from_seq;			/* first entry mirrored this session */
+	bool waiting_ack;
+	u64 ack_seq;
+
+	/* Receiving: the partner's log, as mirrored here. */
+	u32 peer_node;
+	u8 peer_uuid[16];
+	u64 peer_covered;
+	struct hs_wlog_half_state peer_half[2];
+	u64 rx_entries, rx_bytes, rx_bad;
+};
+
 struct hs_wlog {
 	struct kref ref;
 	struct block_device *bdev;
@@ -74,9 +106,11 @@ struct hs_wlog {
 	u32 node_id, cluster_id;
 	u64 sb_generation;
 	u64 covered_seq;		/* as on disk */
+	u64 format_time;
 
 	/* Order: mutex, then a pool's mutex and meta_lock, then lock. */
 	struct mutex mutex;		/* CPs, pools joining and leaving */
+	struct mutex sb_lock;		/* superblock writes */
 	spinlock_t lock;		/* everything below */
 	struct list_head queued;	/* hs_bio_ctx waiting for an entry */
 	struct hs_wlog_half_state half[2];
@@ -100,6 +134,8 @@ struct hs_wlog {
 	struct hs_wlog_stats stats;
 
 	struct hs_wlog_entry_io io;
+	struct hs_wlog_mirror mirror;
+	struct work_struct event_work;	/* netlink: the state changed */
 	struct workqueue_struct *wq;
 	struct work_struct write_work;
 	struct delayed_work cp_work;
@@ -120,6 +156,13 @@ struct hs_wlog_info {
 	u64 epoch;
 	bool failed;
 	bool waiting;			/* writes wait for log space */
+	u32 sync;			/* enum hastor_wlog_sync */
+	const char *sync_why;
+	u32 peer_node;
+	u8 peer_uuid[16];
+	u64 peer_covered;
+	struct hs_wlog_half_state peer_half[2];
+	u64 rx_entries, rx_bytes, rx_bad;
 	int nr_pools;
 	unsigned int queued;
 	struct hs_wlog_stats stats;
@@ -135,7 +178,7 @@ void hs_wlog_exit(void);
 /* Pools (pool.c) */
 int hs_wlog_pool_attach(struct hs_pool *pool, const char **why);
 u64 hs_wlog_pool_leave(struct hs_pool *pool);
-void hs_wlog_pool_left(struct hs_pool *pool, bool committed);
+void hs_wlog_pool_left(struct hs_pool *pool, u64 covered);
 
 /* I/O (target_vol.c, io.c) */
 void hs_wlog_submit(struct hs_pool *pool, struct bio *bio);
@@ -146,6 +189,22 @@ int hs_wlog_init(void);
 int hs_wlog_scan(struct hs_wlog *log, const char **why);
 void hs_wlog_found_free(struct hs_wlog *log);
 int hs_wlog_read(struct hs_wlog *log, u64 sector, void *buf, size_t len);
+
+/* wlog.c, for wlog_mirror.c */
+void hs_wlog_entry_part_done(struct hs_wlog *log, unsigned long error);
+void hs_wlog_changed(struct hs_wlog *log);
+int hs_wlog_write_super(struct hs_wlog *log);
+
+/* wlog_mirror.c */
+int hs_wlog_mirror_start(struct hs_wlog *log);
+void hs_wlog_mirror_stop(struct hs_wlog *log);
+bool hs_wlog_mirror_entry(struct hs_wlog *log, const void *half_hdr,
+			  const void *entry, u32 sectors, u64 seq, u64 epoch);
+void hs_wlog_mirror_covered(struct hs_wlog *log);
+u32 hs_wlog_mirror_sync(struct hs_wlog *log, const char **why);
+
+/* netlink_wlog.c */
+void hs_wlog_notify(void);
 
 /* wlog_replay.c */
 int hs_wlog_replay_pool(struct hs_wlog *log, struct hs_pool *pool,

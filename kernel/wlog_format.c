@@ -18,7 +18,7 @@
 
 #include "wlog_format.h"
 
-#define REGIONS_START	2048	/* 1 MiB: the superblocks, then aligned */
+#define REGIONS_START	HASTOR_WLOG_REGIONS_START
 #define BLOCK_SECTORS	8
 
 int hs_wlog_layout_make(u64 device_sectors, u32 block_shift,
@@ -28,7 +28,7 @@ int hs_wlog_layout_make(u64 device_sectors, u32 block_shift,
 
 	if (block_shift < 9 || block_shift > 12)
 		return -EINVAL;
-	if (device_sectors < REGIONS_START + 4 * HASTOR_WLOG_MIN_HALF_SECTORS)
+	if (device_sectors < HASTOR_WLOG_MIN_SECTORS)
 		return -ENOSPC;
 	half = (device_sectors - REGIONS_START) / 4;
 	half = round_down(half, BLOCK_SECTORS);

@@ -29,6 +29,7 @@
 #include <linux/highmem.h>
 #include <linux/ioprio.h>
 #include <linux/slab.h>
+#include <linux/hastor.h>
 
 #include "wlog.h"
 #include "ccm.h"

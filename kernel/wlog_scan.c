@@ -31,15 +31,17 @@ void hs_wlog_found_free(struct hs_wlog *log)
 	}
 }
 
-static void add_pool(struct hs_wlog_half_state *h, const u8 *uuid)
+static int add_pool(struct hs_wlog_half_state *h, const u8 *uuid)
 {
 	int i;
 
 	for (i = 0; i < h->nr_pools; i++)
 		if (!memcmp(h->pools[i], uuid, 16))
-			return;
-	if (h->nr_pools < HS_WLOG_MAX_POOLS)
-		memcpy(h->pools[h->nr_pools++], uuid, 16);
+			return 0;
+	if (h->nr_pools == HS_WLOG_MAX_POOLS)
+		return -EMFILE;
+	memcpy(h->pools[h->nr_pools++], uuid, 16);
+	return 0;
 }
 
 static int keep(struct hs_wlog *log, struct hs_wlog_half_state *h,
@@ -61,11 +63,9 @@ static int keep(struct hs_wlog *log, struct hs_wlog_half_state *h,
 	f->hdr_sectors = le32_to_cpu(e->hdr_sectors);
 	f->nr_records = nr;
 	list_add_tail(&f->list, &log->found);
-	for (i = 0; i < nr; i++) {
-		if (h->nr_pools == HS_WLOG_MAX_POOLS)
+	for (i = 0; i < nr; i++)
+		if (add_pool(h, e->records[i].pool_uuid))
 			return -EMFILE;
-		add_pool(h, e->records[i].pool_uuid);
-	}
 	h->live = true;
 	return 0;
 }

@@ -24,8 +24,10 @@ static void layout_test(struct kunit *test)
 	u32 shift;
 	int i;
 
-	KUNIT_EXPECT_EQ(test, hs_wlog_layout_make(HASTOR_WLOG_MIN_SECTORS,
+	KUNIT_EXPECT_EQ(test, hs_wlog_layout_make(HASTOR_WLOG_MIN_SECTORS - 1,
 						  9, &l), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, hs_wlog_layout_make(HASTOR_WLOG_MIN_SECTORS,
+						  9, &l), 0);
 	KUNIT_EXPECT_EQ(test, hs_wlog_layout_make(1 << 20, 8, &l), -EINVAL);
 	KUNIT_EXPECT_EQ(test, hs_wlog_layout_make(1 << 20, 13, &l), -EINVAL);
 	for (shift = 9; shift <= 12; shift++) {

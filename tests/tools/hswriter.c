@@ -14,7 +14,7 @@
  * up to seq is durable.  stdout is line-buffered, so the host learns of
  * each acknowledgement before the guest can die.
  *
- * verify: reads [B, B + N) and prints "B tag block seq" for each block
+ * verify: reads [B, B + N) and prints "B tag block seq seed" for each block
  * that holds a whole hswriter block, "X block" for one that holds
  * anything else but zeros.
  */
@@ -155,9 +155,11 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			if (check(buf, b))
-				printf("B %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+				printf("B %" PRIu64 " %" PRIu64 " %" PRIu64
+				       " %" PRIu64 "\n",
 				       ((struct hdr *)buf)->tag, b,
-				       ((struct hdr *)buf)->seq);
+				       ((struct hdr *)buf)->seq,
+				       ((struct hdr *)buf)->seed);
 			else if (!zero(buf))
 				printf("X %" PRIu64 "\n", b);
 		}

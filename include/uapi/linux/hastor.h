@@ -232,6 +232,7 @@ enum hastor_cmd {
 	HASTOR_CMD_LINK_NTF,
 	HASTOR_CMD_PARTNER_NTF,
 	HASTOR_CMD_PING,
+	HASTOR_CMD_WLOG_NTF,
 
 	__HASTOR_CMD_MAX,
 	HASTOR_CMD_MAX = __HASTOR_CMD_MAX - 1
@@ -343,6 +344,8 @@ enum hastor_wlog_attr {
 	HASTOR_A_WLOG_CPS,		/* u64 */
 	HASTOR_A_WLOG_WAITS,		/* u64, entries that waited for space */
 	HASTOR_A_WLOG_HALF,		/* nest per half, hastor_wlog_half_attr */
+	HASTOR_A_WLOG_SYNC_REASON,	/* string, why not in sync */
+	HASTOR_A_WLOG_PARTNER,		/* nest, hastor_wlog_partner_attr */
 
 	__HASTOR_A_WLOG_MAX,
 	HASTOR_A_WLOG_MAX = __HASTOR_A_WLOG_MAX - 1
@@ -360,6 +363,22 @@ enum hastor_wlog_half_attr {
 
 	__HASTOR_A_WLOG_HALF_MAX,
 	HASTOR_A_WLOG_HALF_MAX = __HASTOR_A_WLOG_HALF_MAX - 1
+};
+
+/* The partner's log as mirrored on this node. */
+enum hastor_wlog_partner_attr {
+	HASTOR_A_WLOG_PARTNER_UNSPEC,
+	HASTOR_A_WLOG_PARTNER_PAD,
+	HASTOR_A_WLOG_PARTNER_NODE,	/* u32, 0: none mirrored yet */
+	HASTOR_A_WLOG_PARTNER_UUID,	/* binary, 16: the partner's log */
+	HASTOR_A_WLOG_PARTNER_COVERED_SEQ,	/* u64, its CP marker */
+	HASTOR_A_WLOG_PARTNER_ENTRIES,	/* u64, received since attach */
+	HASTOR_A_WLOG_PARTNER_BYTES,	/* u64 */
+	HASTOR_A_WLOG_PARTNER_BAD,	/* u64, messages refused */
+	HASTOR_A_WLOG_PARTNER_HALF,	/* nest per half, hastor_wlog_half_attr */
+
+	__HASTOR_A_WLOG_PARTNER_MAX,
+	HASTOR_A_WLOG_PARTNER_MAX = __HASTOR_A_WLOG_PARTNER_MAX - 1
 };
 
 enum hastor_wlog_state {
@@ -491,11 +510,16 @@ enum hastor_vol_type {
  * HASTOR_CMD_WLOG_GET (do)
  *   request:  (none)
  *   reply:    HASTOR_A_WLOG (absent when no log is attached)
- *               PATH, DEV, UUID, STATE, SYNC, HALF_SIZE, ACTIVE_HALF,
- *               NEXT_SEQ, COVERED_SEQ, EPOCH, POOLS, QUEUED, ENTRIES,
- *               RECORDS, BYTES, CPS, WAITS,
+ *               PATH, DEV, UUID, STATE, SYNC, SYNC_REASON (when not in
+ *               sync), HALF_SIZE, ACTIVE_HALF, NEXT_SEQ, COVERED_SEQ,
+ *               EPOCH, POOLS, QUEUED, ENTRIES, RECORDS, BYTES, CPS,
+ *               WAITS,
  *               HALF { INDEX, EPOCH, FIRST_SEQ, LAST_SEQ, USED, LIVE }
- *               twice
+ *               twice,
+ *               PARTNER { NODE, UUID, COVERED_SEQ, ENTRIES, BYTES, BAD,
+ *                         HALF { ... } twice }: the mirror region
+ * HASTOR_CMD_WLOG_NTF (event)
+ *   payload:  as the WLOG_GET reply, when the sync state changes
  */
 enum hastor_event {
 	HASTOR_EVENT_CREATED = 1,

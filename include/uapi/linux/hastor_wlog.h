@@ -6,8 +6,8 @@
  * addresses and lengths are in 512-byte sectors.
  *
  *   block 0, 1          log superblock, two copies (the newer valid one
- *                       wins); written at format and when the mirror's
- *                       partner changes
+ *                       wins); written at format and whenever the CP
+ *                       marker covered_seq moves
  *   local_start         the local log: two halves of half_sectors each
  *   mirror_start        the partner's log, mirrored: the same two halves,
  *                       byte for byte at the same offsets as on the partner
@@ -42,8 +42,9 @@
 
 /* Smallest log device: 2 superblocks + 2 local + 2 mirror halves. */
 #define HASTOR_WLOG_MIN_HALF_SECTORS	2048	/* 1 MiB */
+#define HASTOR_WLOG_REGIONS_START	2048	/* 1 MiB, aligned */
 #define HASTOR_WLOG_MIN_SECTORS \
-	(16 + 4 * HASTOR_WLOG_MIN_HALF_SECTORS)
+	(HASTOR_WLOG_REGIONS_START + 4 * HASTOR_WLOG_MIN_HALF_SECTORS)
 
 /* Limits of one entry. */
 #define HASTOR_WLOG_MAX_RECORDS		128
@@ -69,6 +70,7 @@ struct hastor_wlog_super {
 	__le64 covered_seq;	/* every entry up to this one is in the
 				 * pools: a half ending at or below it is
 				 * free */
+	__le64 partner_covered_seq;	/* the same, of the mirrored log */
 };
 
 struct hastor_wlog_half {
