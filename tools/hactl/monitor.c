@@ -15,6 +15,7 @@
 #include "output.h"
 #include "pool.h"
 #include "ic.h"
+#include "wlog.h"
 
 static volatile sig_atomic_t stop;
 
@@ -55,6 +56,9 @@ static int event_cb(struct nl_msg *msg, void *arg)
 		break;
 	case HASTOR_CMD_PARTNER_NTF:
 		err = partner_event_print(nlh);
+		break;
+	case HASTOR_CMD_WLOG_NTF:
+		err = wlog_event_print(nlh);
 		break;
 	default:
 		/* Events of a newer module are not ours to interpret. */

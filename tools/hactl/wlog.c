@@ -5,6 +5,7 @@
  * Attaching and detaching it are node settings ("node set --nvram").
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "names.h"
 #include "output.h"
 #include "pool.h"
+#include "wlog.h"
 #include "wlogdump.h"
 
 /* The log has two halves; a reply with more is malformed. */
@@ -50,6 +52,18 @@ static struct nla_policy wlog_policy[HASTOR_A_WLOG_MAX + 1] = {
 	[HASTOR_A_WLOG_CPS]	    = U64_POLICY,
 	[HASTOR_A_WLOG_WAITS]	    = U64_POLICY,
 	[HASTOR_A_WLOG_HALF]	    = { .type = NLA_NESTED },
+	[HASTOR_A_WLOG_SYNC_REASON] = { .type = NLA_STRING },
+	[HASTOR_A_WLOG_PARTNER]	    = { .type = NLA_NESTED },
+};
+
+static struct nla_policy partner_policy[HASTOR_A_WLOG_PARTNER_MAX + 1] = {
+	[HASTOR_A_WLOG_PARTNER_NODE]	    = U32_POLICY,
+	[HASTOR_A_WLOG_PARTNER_UUID]	    = { .minlen = 16, .maxlen = 16 },
+	[HASTOR_A_WLOG_PARTNER_COVERED_SEQ] = U64_POLICY,
+	[HASTOR_A_WLOG_PARTNER_ENTRIES]	    = U64_POLICY,
+	[HASTOR_A_WLOG_PARTNER_BYTES]	    = U64_POLICY,
+	[HASTOR_A_WLOG_PARTNER_BAD]	    = U64_POLICY,
+	[HASTOR_A_WLOG_PARTNER_HALF]	    = { .type = NLA_NESTED },
 };
 
 static struct nla_policy half_policy[HASTOR_A_WLOG_HALF_MAX + 1] = {
@@ -68,12 +82,23 @@ struct wlog_half {
 	uint64_t epoch, first_seq, last_seq, used;
 };
 
+/* The partner's log as mirrored on this node (HASTOR_A_WLOG_PARTNER). */
+struct wlog_partner {
+	uint32_t has;		/* bit (1 << HASTOR_A_WLOG_PARTNER_x) */
+	uint32_t node;		/* 0: nothing mirrored yet */
+	uint8_t uuid[16];
+	uint64_t covered_seq, entries, bytes, bad;
+	unsigned int nr_halves;
+	struct wlog_half halves[WLOG_HALVES];
+};
+
 /* A copy: the reply buffer is gone once the request returns. */
 struct wlog_info {
 	bool replied;		/* a reply message came */
 	bool attached;		/* it carried HASTOR_A_WLOG */
 	uint32_t has;		/* bit (1 << HASTOR_A_WLOG_x) */
 	char path[128];
+	char sync_reason[128];
 	char dev[DEV_STR_LEN];
 	uint8_t uuid[16];
 	uint32_t state, sync, active_half, pools, queued;
@@ -81,6 +106,7 @@ struct wlog_info {
 	uint64_t entries, records, bytes, cps, waits;
 	unsigned int nr_halves;
 	struct wlog_half halves[WLOG_HALVES];
+	struct wlog_partner partner;	/* if HAS(wi, HASTOR_A_WLOG_PARTNER) */
 };
 
 static int half_parse(struct nlattr *nest, struct wlog_half *hf)
@@ -110,9 +136,50 @@ static int half_parse(struct nlattr *nest, struct wlog_half *hf)
 	return 0;
 }
 
+static int partner_parse(struct nlattr *nest, struct wlog_partner *p)
+{
+	struct nlattr *tb[HASTOR_A_WLOG_PARTNER_MAX + 1], *a;
+	int i, rem, err;
+
+	memset(p, 0, sizeof(*p));
+	if (nla_parse_nested(tb, HASTOR_A_WLOG_PARTNER_MAX, nest,
+			     partner_policy) < 0)
+		return -EBADMSG;
+	if (tb[HASTOR_A_WLOG_PARTNER_UUID] &&
+	    nla_len(tb[HASTOR_A_WLOG_PARTNER_UUID]) != 16)
+		return -EBADMSG;
+	for (i = 1; i <= HASTOR_A_WLOG_PARTNER_MAX; i++)
+		if (tb[i])
+			p->has |= 1U << i;
+	if (tb[HASTOR_A_WLOG_PARTNER_UUID])
+		nla_memcpy(p->uuid, tb[HASTOR_A_WLOG_PARTNER_UUID], 16);
+#define U64(attr, field) \
+	if (tb[attr]) p->field = nla_get_u64(tb[attr])
+	if (tb[HASTOR_A_WLOG_PARTNER_NODE])
+		p->node = nla_get_u32(tb[HASTOR_A_WLOG_PARTNER_NODE]);
+	U64(HASTOR_A_WLOG_PARTNER_COVERED_SEQ, covered_seq);
+	U64(HASTOR_A_WLOG_PARTNER_ENTRIES, entries);
+	U64(HASTOR_A_WLOG_PARTNER_BYTES, bytes);
+	U64(HASTOR_A_WLOG_PARTNER_BAD, bad);
+#undef U64
+	/* As for the local halves: each one counts, two at most. */
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != HASTOR_A_WLOG_PARTNER_HALF)
+			continue;
+		if (p->nr_halves == WLOG_HALVES)
+			return -EBADMSG;
+		err = half_parse(a, &p->halves[p->nr_halves]);
+		if (err < 0)
+			return err;
+		p->nr_halves++;
+	}
+	return 0;
+}
+
 static int wlog_parse(struct nlattr *nest, struct wlog_info *wi)
 {
 	struct nlattr *tb[HASTOR_A_WLOG_MAX + 1], *a;
+	unsigned int nr_partners = 0;
 	int i, rem, err;
 
 	if (nla_parse_nested(tb, HASTOR_A_WLOG_MAX, nest, wlog_policy) < 0)
@@ -127,6 +194,9 @@ static int wlog_parse(struct nlattr *nest, struct wlog_info *wi)
 		nla_strlcpy(wi->path, tb[HASTOR_A_WLOG_PATH], sizeof(wi->path));
 	if (tb[HASTOR_A_WLOG_DEV])
 		nla_strlcpy(wi->dev, tb[HASTOR_A_WLOG_DEV], sizeof(wi->dev));
+	if (tb[HASTOR_A_WLOG_SYNC_REASON])
+		nla_strlcpy(wi->sync_reason, tb[HASTOR_A_WLOG_SYNC_REASON],
+			    sizeof(wi->sync_reason));
 	if (tb[HASTOR_A_WLOG_UUID])
 		nla_memcpy(wi->uuid, tb[HASTOR_A_WLOG_UUID], 16);
 #define U32(attr, field) \
@@ -149,8 +219,19 @@ static int wlog_parse(struct nlattr *nest, struct wlog_info *wi)
 	U64(HASTOR_A_WLOG_WAITS, waits);
 #undef U32
 #undef U64
-	/* The parse above keeps only the last half; each one counts. */
+	/*
+	 * The parse above keeps only the last half; each one counts.  There
+	 * is one partner log: a second PARTNER nest is malformed.
+	 */
 	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) == HASTOR_A_WLOG_PARTNER) {
+			if (nr_partners++)
+				return -EBADMSG;
+			err = partner_parse(a, &wi->partner);
+			if (err < 0)
+				return err;
+			continue;
+		}
 		if (nla_type(a) != HASTOR_A_WLOG_HALF)
 			continue;
 		if (wi->nr_halves == WLOG_HALVES)
@@ -303,15 +384,48 @@ static void half_json(const struct wlog_info *wi, const struct wlog_half *hf)
 	json_close();
 }
 
-static void wlog_json(const struct wlog_info *wi)
+/* "halves":[...]; fill levels relative to the local half size. */
+static void halves_json(const struct wlog_info *wi,
+			const struct wlog_half *halves, unsigned int n)
 {
-	char buf[40];
 	unsigned int i;
 
-	json_open(NULL);
+	json_array_open("halves");
+	for (i = 0; i < n; i++)
+		half_json(wi, &halves[i]);
+	json_array_close();
+}
+
+static void partner_json(const struct wlog_info *wi)
+{
+	const struct wlog_partner *p = &wi->partner;
+	char buf[40];
+
+	json_open("partner");
+	if (HAS(p, HASTOR_A_WLOG_PARTNER_NODE))
+		json_uint("node", p->node);
+	if (HAS(p, HASTOR_A_WLOG_PARTNER_UUID)) {
+		hactl_uuid_str(p->uuid, buf);
+		json_str("uuid", buf);
+	}
+#define U(attr, key, field) \
+	if (HAS(p, attr)) json_uint(key, p->field)
+	U(HASTOR_A_WLOG_PARTNER_COVERED_SEQ, "covered_seq", covered_seq);
+	U(HASTOR_A_WLOG_PARTNER_ENTRIES, "entries", entries);
+	U(HASTOR_A_WLOG_PARTNER_BYTES, "bytes", bytes);
+	U(HASTOR_A_WLOG_PARTNER_BAD, "bad", bad);
+#undef U
+	halves_json(wi, p->halves, p->nr_halves);
+	json_close();
+}
+
+/* The "wlog" member of the object being written: null if detached. */
+static void wlog_member_json(const struct wlog_info *wi)
+{
+	char buf[40];
+
 	if (!wi->attached) {
 		json_null("wlog");
-		json_close();
 		return;
 	}
 	json_open("wlog");
@@ -327,6 +441,8 @@ static void wlog_json(const struct wlog_info *wi)
 		json_enum("state", state_name(wi->state), wi->state);
 	if (HAS(wi, HASTOR_A_WLOG_SYNC))
 		json_enum("sync", sync_name(wi->sync), wi->sync);
+	if (HAS(wi, HASTOR_A_WLOG_SYNC_REASON))
+		json_str("sync_reason", wi->sync_reason);
 #define U(attr, key, field) \
 	if (HAS(wi, attr)) json_uint(key, wi->field)
 	U(HASTOR_A_WLOG_HALF_SIZE, "half_size", half_size);
@@ -342,16 +458,25 @@ static void wlog_json(const struct wlog_info *wi)
 	U(HASTOR_A_WLOG_CPS, "cps", cps);
 	U(HASTOR_A_WLOG_WAITS, "waits", waits);
 #undef U
-	json_array_open("halves");
-	for (i = 0; i < wi->nr_halves; i++)
-		half_json(wi, &wi->halves[i]);
-	json_array_close();
-	json_close();
+	halves_json(wi, wi->halves, wi->nr_halves);
+	if (HAS(wi, HASTOR_A_WLOG_PARTNER))
+		partner_json(wi);
 	json_close();
 }
 
-/* One table line per half; a value the kernel did not send is "-". */
-static void half_table(const struct wlog_info *wi)
+static void wlog_json(const struct wlog_info *wi)
+{
+	json_open(NULL);
+	wlog_member_json(wi);
+	json_close();
+}
+
+/*
+ * One table line per half; a value the kernel did not send is "-".
+ * Fill levels are relative to the local half size, the partner's too.
+ */
+static void half_table(const struct wlog_info *wi,
+		       const struct wlog_half *halves, unsigned int n)
 {
 	char idx[16], epoch[24], first[24], last[24], range[48], used[16],
 	     fill[16];
@@ -359,16 +484,16 @@ static void half_table(const struct wlog_info *wi)
 	unsigned int i;
 	int w = 5;
 
-	for (i = 0; i < wi->nr_halves; i++) {
-		const char *r = seq_range(&wi->halves[i], range, sizeof(range));
+	for (i = 0; i < n; i++) {
+		const char *r = seq_range(&halves[i], range, sizeof(range));
 
 		if ((int)strlen(r) > w)
 			w = strlen(r);
 	}
 	printf("%-4s %8s %12s %12s %-*s %9s %4s %s\n", "HALF", "EPOCH",
 	       "FIRST_SEQ", "LAST_SEQ", w, "RANGE", "USED", "FILL", "LIVE");
-	for (i = 0; i < wi->nr_halves; i++) {
-		const struct wlog_half *hf = &wi->halves[i];
+	for (i = 0; i < n; i++) {
+		const struct wlog_half *hf = &halves[i];
 
 #define NUM(buf, attr, field) \
 	(HAS(hf, attr) ? (snprintf(buf, sizeof(buf), "%llu", \
@@ -395,6 +520,7 @@ static void half_table(const struct wlog_info *wi)
 static void wlog_print(const struct wlog_info *wi)
 {
 	char buf[40], sz[16], esc[HACTL_ESC_LEN];
+	const char *sync;
 
 	if (HAS(wi, HASTOR_A_WLOG_PATH) && HAS(wi, HASTOR_A_WLOG_DEV))
 		out_field("device", "%s (%s)",
@@ -411,9 +537,15 @@ static void wlog_print(const struct wlog_info *wi)
 	if (HAS(wi, HASTOR_A_WLOG_STATE))
 		out_field("state", "%s", enum_str(state_name(wi->state),
 						  wi->state, buf, sizeof(buf)));
-	if (HAS(wi, HASTOR_A_WLOG_SYNC))
-		out_field("sync", "%s", enum_str(sync_name(wi->sync), wi->sync,
-						 buf, sizeof(buf)));
+	if (HAS(wi, HASTOR_A_WLOG_SYNC)) {
+		sync = enum_str(sync_name(wi->sync), wi->sync, buf, sizeof(buf));
+		/* Escaped: the reason is the kernel's text, the line is ours. */
+		if (HAS(wi, HASTOR_A_WLOG_SYNC_REASON))
+			out_field("sync", "%s (%s)", sync,
+				  hactl_esc(wi->sync_reason, esc, sizeof(esc)));
+		else
+			out_field("sync", "%s", sync);
+	}
 	if (HAS(wi, HASTOR_A_WLOG_HALF_SIZE))
 		out_field("half size", "%s (%llu bytes)",
 			  hactl_fmt_size(wi->half_size, sz, sizeof(sz)),
@@ -445,19 +577,80 @@ static void wlog_print(const struct wlog_info *wi)
 			  (unsigned long long)wi->waits);
 	if (wi->nr_halves) {
 		fputc('\n', stdout);
-		half_table(wi);
+		half_table(wi, wi->halves, wi->nr_halves);
+	}
+}
+
+/* wlog show --partner: the partner's log as mirrored here. */
+static void partner_print(const struct wlog_info *wi)
+{
+	const struct wlog_partner *p = &wi->partner;
+	char buf[40], sz[16];
+
+	fputc('\n', stdout);
+	if (!HAS(wi, HASTOR_A_WLOG_PARTNER)) {
+		/* A module from before the mirror sends no PARTNER nest. */
+		printf("no partner log reported by the module\n");
+		return;
+	}
+	if (!HAS(p, HASTOR_A_WLOG_PARTNER_NODE) || !p->node) {
+		printf("no partner log mirrored yet\n");
+		return;
+	}
+	printf("partner log (mirrored on this node):\n");
+	out_field("node", "%u", p->node);
+	if (HAS(p, HASTOR_A_WLOG_PARTNER_UUID)) {
+		hactl_uuid_str(p->uuid, buf);
+		out_field("log uuid", "%s", buf);
+	}
+	if (HAS(p, HASTOR_A_WLOG_PARTNER_COVERED_SEQ))
+		out_field("cp marker", "%llu (covered on the partner)",
+			  (unsigned long long)p->covered_seq);
+	/* Counters since this node's log was attached. */
+	if (HAS(p, HASTOR_A_WLOG_PARTNER_ENTRIES))
+		out_field("entries", "%llu (received)",
+			  (unsigned long long)p->entries);
+	if (HAS(p, HASTOR_A_WLOG_PARTNER_BYTES))
+		out_field("bytes", "%s (%llu bytes received)",
+			  hactl_fmt_size(p->bytes, sz, sizeof(sz)),
+			  (unsigned long long)p->bytes);
+	if (HAS(p, HASTOR_A_WLOG_PARTNER_BAD))
+		out_field("refused", "%llu (messages)",
+			  (unsigned long long)p->bad);
+	if (p->nr_halves) {
+		fputc('\n', stdout);
+		half_table(wi, p->halves, p->nr_halves);
 	}
 }
 
 static int cmd_wlog_show(struct hactl *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "partner", no_argument, NULL, 'p' },
+		{ "help",    no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool partner = false;
 	struct wlog_info wi;
 	struct hnl h;
-	int ret;
+	int c, ret;
 
-	ret = hactl_args(ctx, argc, argv, 0, 0);
-	if (ret >= 0)
-		return ret;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":ph", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			partner = true;
+			break;
+		case 'h':
+			return hactl_help(ctx);
+		default:
+			return hactl_bad_option(ctx, c, argv);
+		}
+	}
+	if (optind < argc)
+		return hactl_usage_error(ctx, "unexpected argument '%s'",
+					 argv[optind]);
 	ret = hactl_connect(ctx, &h);
 	if (ret)
 		return ret;
@@ -465,19 +658,66 @@ static int cmd_wlog_show(struct hactl *ctx, int argc, char **argv)
 	hnl_close(&h);
 	if (ret)
 		return ret;
-	if (out_json())
+	/* JSON always has the partner log; --partner is for the text. */
+	if (out_json()) {
 		wlog_json(&wi);
-	else if (wi.attached)
+	} else if (wi.attached) {
 		wlog_print(&wi);
-	else
+		if (partner)
+			partner_print(&wi);
+	} else {
 		printf("no write log attached\n");
+	}
 	/* Not an error as such, but scripts should not have to parse text. */
 	return wi.attached ? HACTL_EXIT_OK : HACTL_EXIT_FAIL;
 }
 
 const struct hactl_cmd wlog_cmds[] = {
-	{ "show", cmd_wlog_show, NULL, "" },
+	{ "show", cmd_wlog_show, NULL, "[--partner]" },
 	{ "dump", cmd_wlog_dump, NULL,
 	  "DEV [--partner] [--all] [--volume ID --image FILE [--pool UUID]]" },
 	{ 0 }
 };
+
+/*
+ * monitor: a WLOG_NTF event, sent when the mirror's sync state changes.
+ * Its payload is the WLOG_GET reply's; without HASTOR_A_WLOG the log was
+ * detached.  A log without SYNC says nothing this event is for.
+ */
+int wlog_event_print(struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[HASTOR_A_MAX + 1];
+	char buf[16], esc[HACTL_ESC_LEN];
+	struct wlog_info wi;
+	int err;
+
+	memset(&wi, 0, sizeof(wi));
+	if (genlmsg_parse(nlh, 0, tb, HASTOR_A_MAX, top_policy) < 0)
+		return -EBADMSG;
+	if (tb[HASTOR_A_WLOG]) {
+		wi.attached = true;
+		err = wlog_parse(tb[HASTOR_A_WLOG], &wi);
+		if (err < 0)
+			return err;
+		if (!HAS(&wi, HASTOR_A_WLOG_SYNC))
+			return -EBADMSG;
+	}
+	if (out_json()) {
+		json_open(NULL);
+		json_str("event", "wlog");
+		wlog_member_json(&wi);
+		json_close();
+		return 0;
+	}
+	if (!wi.attached)
+		printf("wlog: detached\n");
+	else if (HAS(&wi, HASTOR_A_WLOG_SYNC_REASON))
+		printf("wlog: sync %s (%s)\n",
+		       enum_str(sync_name(wi.sync), wi.sync, buf, sizeof(buf)),
+		       hactl_esc(wi.sync_reason, esc, sizeof(esc)));
+	else
+		printf("wlog: sync %s\n",
+		       enum_str(sync_name(wi.sync), wi.sync, buf, sizeof(buf)));
+	fflush(stdout);
+	return 0;
+}

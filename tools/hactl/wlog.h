@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HACTL_WLOG_H
+#define HACTL_WLOG_H
+
+#include <netlink/netlink.h>
+
+/*
+ * wlog.c: monitor's HASTOR_CMD_WLOG_NTF, parsed as "wlog show" parses
+ * the WLOG_GET reply and printed at once; negative errno if malformed.
+ */
+int wlog_event_print(struct nlmsghdr *nlh);
+
+#endif
