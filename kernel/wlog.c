@@ -841,7 +841,7 @@ static void set_cover(struct hs_wlog *log, const u8 *uuid, u64 seq)
 static int free_halves(struct hs_wlog *log)
 {
 	u64 covered, upto;
-	int i, j;
+	int i, j, err;
 
 	lockdep_assert_held(&log->mutex);
 	spin_lock_irq(&log->lock);
@@ -867,7 +867,11 @@ static int free_halves(struct hs_wlog *log)
 	    list_last_entry(&log->found, struct hs_wlog_found,
 			    list)->seq <= covered)
 		hs_wlog_found_free(log);
-	return write_super(log, covered);
+	err = write_super(log, covered);
+	/* The partner learns the new marker; the mirror may be in sync. */
+	if (!err)
+		hs_wlog_mirror_covered(log);
+	return err;
 }
 
 /* Writes wait for space: go on if the other half is free now. */
