@@ -12,7 +12,7 @@ import os
 import random
 
 from hvm import wait_for
-from ccm import configure, MODULE
+from ccm import configure, links, link_counter, wait_links, MODULE
 from pool import writes, verify_after_crash, expect, DD
 from wlog import LOG_SECTORS, wlog_info
 
@@ -133,3 +133,52 @@ def test_partner_down(h):
     h.note("partner down: %d writes through both links cut and back, "
            "none failed or lost; reason shown: %s"
            % (len(acked[0]), w["sync_reason"]))
+
+
+def test_link_cut(h):
+    """Cut the link the mirror runs on while a writer runs: no write
+    fails or is lost, the other link carries the mirror, the log stays
+    in sync; the link comes back and is used again."""
+    a, b = h.pair(luns=0, links=2, local_disk_mb=320)
+    for vm in (a, b):
+        boot(vm)
+    a.out("hactl pool create tank /dev/mapper/pd && "
+          "hactl vol create tank/v --size 32M")
+    wait_sync(a)
+    wait_links(a, {0: "up", 1: "up"})
+    writer = a.spawn("exec hswriter write /dev/mapper/tank:v --blocks 4096 "
+                     "--count 1000000 --seed 9 --tag 0")
+    wait_for(lambda: link_counter(a, 0, "tx_msgs") > 100, 300,
+             "mirror traffic on link 0", interval=0.5)
+    tx1 = link_counter(a, 1, "tx_msgs")
+    a.set_link(0, False)
+    for vm in (a, b):
+        wait_links(vm, {0: "down", 1: "up"}, timeout=180)
+    wait_for(lambda: link_counter(a, 1, "tx_msgs") > tx1 + 100, 300,
+             "mirror traffic on link 1", interval=1)
+    expect(wlog_info(a)["sync"] == "in-sync", "out of sync with one link: "
+           "%s", wlog_info(a))
+    a.set_link(0, True)
+    for vm in (a, b):
+        wait_links(vm, {0: "up", 1: "up"}, timeout=180)
+    tx0 = link_counter(a, 0, "tx_msgs")
+    wait_for(lambda: link_counter(a, 0, "tx_msgs") > tx0 + 100, 300,
+             "mirror traffic on link 0 again", interval=1)
+    w = wlog_info(a)
+    writer.kill()
+    expect("pwrite" not in writer.output, "a write failed: %s",
+           writer.output[-300:])
+    acked, _ = writes(writer.output)
+    found = {}
+    for line in a.out("hswriter verify /dev/mapper/tank:v --blocks 4096",
+                      timeout=300).splitlines():
+        f = line.split()
+        expect(f[0] == "B", "damaged block: %s", line)
+        found[int(f[2])] = (int(f[1]), int(f[3]), int(f[4]))
+    lost = verify_after_crash(found, acked, {0: acked[0][-1][0]}, {0: 9})
+    expect(not lost, "%d lost writes, e.g. %s", len(lost), lost[:3])
+    expect(w["sync"] == "in-sync", "not in sync after the cut: %s", w)
+    la = links(a)
+    h.note("link cut: %d writes, none failed or lost, log in sync on "
+           "one link and after; resends %d" % (len(acked[0]), la[0]["resends"] +
+                                       la[1]["resends"]))

@@ -228,8 +228,10 @@ class VM:
             if os.path.exists(p):
                 os.unlink(p)
         self.agent_path, self.qmp_path = agent, qmp
+        # no_timer_check: under TCG on a loaded host the IO-APIC timer
+        # check can miss its ticks and panic the boot.
         append = ("console=ttyS0 loglevel=5 panic=-1 oops=panic "
-                  "hastor.node=%s hastor.index=%d hastor.luns=%d %s"
+                  "no_timer_check hastor.node=%s hastor.index=%d hastor.luns=%d %s"
                   % (self.name, self.index,
                      self.fabric.luns if self.fabric else 0, self.append))
         cmd = ["qemu-system-x86_64", "-nodefaults", "-no-user-config",
