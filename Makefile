@@ -57,8 +57,11 @@ demo: all
 	$(TOP)/tests/run --demo
 
 # Benchmarks report ratios measured side by side; they are not tests.
+# `make bench` runs every one; `make bench B=mirror` runs tests/bench/mirror.py.
+BENCHES = $(if $(B),$(B),pool mirror)
 bench: all
-	$(TOP)/tests/run --bench pool
+	@rc=0; for b in $(BENCHES); do $(TOP)/tests/run --bench $$b || rc=1; \
+	done; exit $$rc
 
 clean:
 	find kernel \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \

@@ -14,6 +14,8 @@ pkgs=(
 	qemu-system-x86 qemu-block-extra qemu-utils tgt sg3-utils
 	busybox-static python3 iproute2 util-linux e2fsprogs dmsetup fio
 	valgrind
+	# the mirror benchmark's DRBD peer (userland; DRBD is in the test kernel)
+	drbd-utils
 )
 
 missing=()

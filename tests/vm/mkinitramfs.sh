@@ -48,6 +48,15 @@ copy_bin /usr/bin/setpriv /usr/bin/setpriv
 copy_bin /sbin/dmsetup /usr/sbin/dmsetup
 copy_bin /sbin/mke2fs /usr/sbin/mke2fs
 copy_bin /sbin/e2fsck /usr/sbin/e2fsck
+# DRBD, the mirror benchmark's peer (tests/bench/mirror.py): the test
+# kernel has DRBD 8.4 built in; drbdadm and drbdsetup hand over to their
+# 8.4 versions in /lib/drbd, which call drbdmeta.
+copy_bin /sbin/drbdadm /usr/sbin/drbdadm
+copy_bin /sbin/drbdsetup /usr/sbin/drbdsetup
+copy_bin /sbin/drbdmeta /usr/sbin/drbdmeta
+copy_bin /lib/drbd/drbdadm-84 /lib/drbd/drbdadm-84
+copy_bin /lib/drbd/drbdsetup-84 /lib/drbd/drbdsetup-84
+mkdir -p "$root/etc/drbd.d" "$root/var/lib/drbd" "$root/var/run/drbd" "$root/var/lock"
 
 for m in "$moddir"/*.ko; do
 	[ -e "$m" ] && cp "$m" "$root/lib/modules/hastor/"
