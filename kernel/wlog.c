@@ -59,19 +59,19 @@ static unsigned long cp_interval(void)
 {
 	return msecs_to_jiffies(clamp(READ_ONCE(wlog_cp_ms), 100U, 600000U));
 }
-#define HS_WLOG_BUF_SECTORS \
-	(HASTOR_WLOG_MAX_DATA_SECTORS + 2 * PAGE_SIZE / 512)
 
 static DEFINE_MUTEX(hs_wlog_lock);
 static struct hs_wlog *hs_wlog_cur;	/* under hs_wlog_lock */
 
 static struct dm_io_client *hs_wlog_io_client;
-static void *hs_wlog_buf;		/* one entry, built here */
 
 static void wlog_free(struct kref *ref)
 {
 	struct hs_wlog *log = container_of(ref, struct hs_wlog, ref);
+	int i;
 
+	for (i = 0; i < HS_WLOG_INFLIGHT; i++)
+		vfree(log->io[i].buf);
 	hs_wlog_found_free(log);
 	if (log->bdev)
 		blkdev_put(log->bdev, HS_WLOG_MODE);
@@ -279,7 +279,7 @@ int hs_wlog_attach(const char *path, bool do_format,
 	bool blank;
 	u64 sectors;
 	u32 shift;
-	int err;
+	int err, i;
 
 	hastor_node_get(&node);
 	if (node.state == HASTOR_NODE_UNCONFIGURED) {
@@ -307,7 +307,14 @@ int hs_wlog_attach(const char *path, bool do_format,
 	INIT_LIST_HEAD(&log->queued);
 	INIT_LIST_HEAD(&log->pools);
 	INIT_LIST_HEAD(&log->found);
-	INIT_LIST_HEAD(&log->io.bios);
+	for (i = 0; i < HS_WLOG_INFLIGHT; i++) {
+		log->io[i].log = log;
+		INIT_LIST_HEAD(&log->io[i].bios);
+		/* The largest entry the interconnect can carry. */
+		log->io[i].buf = vmalloc(HS_CCM_MSG_MAX);
+		if (!log->io[i].buf)
+			goto err_put;
+	}
 	INIT_WORK(&log->write_work, write_work);
 	INIT_DELAYED_WORK(&log->cp_work, cp_work);
 	init_waitqueue_head(&log->wait);
@@ -499,7 +506,8 @@ void hs_wlog_submit(struct hs_pool *pool, struct bio *bio)
 	failed = log->failed;
 	if (!failed)
 		list_add_tail(&ctx->wlog_list, &log->queued);
-	kick = !failed && !log->writing && !log->wait_space;
+	kick = !failed && log->nr_inflight < HS_WLOG_INFLIGHT &&
+	       !log->wait_space;
 	spin_unlock_irqrestore(&log->lock, flags);
 	if (failed)
 		hs_bio_release(bio, BLK_STS_IOERR, true);
@@ -541,43 +549,57 @@ static void fail_all(struct list_head *bios, blk_status_t status)
 	}
 }
 
-/* Both parts of the entry are done: its bios may complete. */
-static void entry_done(struct hs_wlog *log, unsigned long error)
+/*
+ * Both parts of an entry are in.  Entries complete in sequence order:
+ * a later one may be durable before an earlier one, but its bios wait,
+ * so no write is acknowledged while an entry before it could still be
+ * torn (a reader stops at the first invalid entry).
+ */
+static void entry_done(struct hs_wlog *log, struct hs_wlog_entry_io *io)
 {
-	struct hs_wlog_entry_io *io = &log->io;
-	blk_status_t status = error ? BLK_STS_IOERR : BLK_STS_OK;
 	LIST_HEAD(done);
 	LIST_HEAD(dropped);
-	unsigned long flags;
+	unsigned long flags, error = 0;
 	bool kick;
 
-	list_splice_init(&io->bios, &done);
 	spin_lock_irqsave(&log->lock, flags);
-	log->writing = false;
+	io->done = true;
+	while (log->nr_inflight) {
+		struct hs_wlog_entry_io *old = &log->io[log->io_head];
+
+		if (!old->done)
+			break;
+		/* An entry after a failed one fails too. */
+		error |= old->error;
+		list_splice_tail_init(&old->bios, error ? &dropped : &done);
+		old->done = false;
+		log->io_head = (log->io_head + 1) % HS_WLOG_INFLIGHT;
+		log->nr_inflight--;
+	}
 	if (error && !log->failed) {
 		log->failed = true;
-		list_splice_init(&log->queued, &dropped);
+		list_splice_tail_init(&log->queued, &dropped);
 	}
-	kick = !list_empty(&log->queued) && !log->wait_space;
+	kick = !list_empty(&log->queued) && !log->wait_space &&
+	       !log->failed;
 	spin_unlock_irqrestore(&log->lock, flags);
 	if (error)
 		pr_err("hastor: write log on %s: entry write failed; writes fail from now on\n",
 		       log->path);
-	fail_all(&done, status);
+	fail_all(&done, BLK_STS_OK);
 	fail_all(&dropped, BLK_STS_IOERR);
 	if (kick)
 		queue_work(log->wq, &log->write_work);
 }
 
 /* The local write (error from dm-io) or the partner's ACK is in. */
-void hs_wlog_entry_part_done(struct hs_wlog *log, unsigned long error)
+void hs_wlog_entry_part_done(struct hs_wlog_entry_io *io,
+			     unsigned long error)
 {
-	struct hs_wlog_entry_io *io = &log->io;
-
 	if (error)
 		io->error = error;
 	if (atomic_dec_and_test(&io->parts))
-		entry_done(log, io->error);
+		entry_done(io->log, io);
 }
 
 static void local_done(unsigned long error, void *context)
@@ -586,36 +608,38 @@ static void local_done(unsigned long error, void *context)
 }
 
 /*
- * Take what is queued into the next entry: its place in the log, its
- * sequence number.  Returns false if there is nothing to write now; a
- * true return with no bios in io->bios opens a half and writes no
- * entry (the mirror restarting on an idle log).
+ * Take what is queued into the next entry, in the next free slot: its
+ * place in the log, its sequence number.  NULL if there is nothing to
+ * write now; a slot with no bios opens a half and writes no entry (the
+ * mirror restarting on an idle log).
  */
-static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
-		       u64 *epoch)
+static struct hs_wlog_entry_io *take_entry(struct hs_wlog *log, u32 *hdr,
+					   u32 *data)
 {
-	struct hs_wlog_entry_io *io = &log->io;
 	struct hs_wlog_mirror *m = &log->mirror;
+	struct hs_wlog_entry_io *io = NULL;
 	struct hs_wlog_half_state *h;
 	struct hs_bio_ctx *ctx, *tmp;
-	u32 nr = 0, total = 0, limit;
-	bool ok = false, open;
+	u32 nr = 0, total = 0, limit, max_hdr;
+	bool open;
 
 	/*
 	 * An entry fits in a half, whatever the size of the log, and in
 	 * one interconnect message with the mirror's header.
 	 */
+	max_hdr = hs_wlog_hdr_sectors(HASTOR_WLOG_MAX_RECORDS,
+				      log->layout.unit);
 	limit = min3((u64)HASTOR_WLOG_MAX_DATA_SECTORS,
 		     log->layout.half_sectors - HASTOR_WLOG_HALF_HDR_SECTORS -
-		     hs_wlog_hdr_sectors(HASTOR_WLOG_MAX_RECORDS,
-					 log->layout.unit) - log->layout.unit,
-		     (u64)(HS_CCM_MSG_MAX >> SECTOR_SHIFT) - 1 -
-		     hs_wlog_hdr_sectors(HASTOR_WLOG_MAX_RECORDS,
-					 log->layout.unit) - log->layout.unit);
+		     max_hdr - log->layout.unit,
+		     (u64)(HS_CCM_MSG_MAX >> SECTOR_SHIFT) - 1 - max_hdr -
+		     log->layout.unit);
 	*data = 0;
 	spin_lock_irq(&log->lock);
-	if (log->writing || log->wait_space || log->failed)
+	if (log->nr_inflight == HS_WLOG_INFLIGHT || log->wait_space ||
+	    log->failed)
 		goto out;
+	io = &log->io[(log->io_head + log->nr_inflight) % HS_WLOG_INFLIGHT];
 	list_for_each_entry_safe(ctx, tmp, &log->queued, wlog_list) {
 		u32 n = data_sectors(ctx);
 
@@ -628,7 +652,7 @@ static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 	}
 	open = m->want_switch && m->state != HS_MIRROR_OFF;
 	if (!nr && !open)
-		goto out;
+		goto none;
 	if (nr) {
 		*hdr = hs_wlog_hdr_sectors(nr, log->layout.unit);
 		total = hs_wlog_entry_sectors(*hdr, *data, log->layout.unit);
@@ -649,7 +673,7 @@ static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 			list_splice_init(&io->bios, &log->queued);
 			if (log->dirty || open)
 				mod_delayed_work(log->wq, &log->cp_work, 0);
-			goto out;
+			goto none;
 		}
 		log->active ^= 1;
 		h = o;
@@ -667,15 +691,19 @@ static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 		}
 	}
 	io->half = log->active;
+	io->half_epoch = h->epoch;
+	io->half_first = h->first_seq;
 	io->pos = h->start + h->used;
 	io->sectors = total;
-	*epoch = log->epoch;
-	log->writing = true;
-	ok = true;
+	io->epoch = log->epoch;
+	io->seq = 0;
+	io->done = false;
+	io->error = 0;
+	log->nr_inflight++;
 	if (!nr)
 		goto out;
-	*seq = log->next_seq++;
-	h->last_seq = *seq;
+	io->seq = log->next_seq++;
+	h->last_seq = io->seq;
 	h->used += total;
 	h->live = true;
 	log->pend[log->pend_idx] += nr;
@@ -695,47 +723,49 @@ static bool take_entry(struct hs_wlog *log, u32 *hdr, u32 *data, u64 *seq,
 		h->cp_asked = true;
 		mod_delayed_work(log->wq, &log->cp_work, 0);
 	}
+	goto out;
+none:
+	io = NULL;
 out:
 	spin_unlock_irq(&log->lock);
-	return ok;
+	return io;
 }
 
 static struct hastor_wlog_half *make_half_header(struct hs_wlog *log,
-						 int index)
+						 struct hs_wlog_entry_io *io)
 {
-	struct hs_wlog_half_state *h = &log->half[index];
 	struct hastor_wlog_half *hh = kzalloc(HASTOR_BLOCK_SIZE, GFP_NOIO);
 
 	if (!hh)
 		return NULL;
 	hh->magic = cpu_to_le32(HASTOR_WLOG_HALF_MAGIC);
 	memcpy(hh->log_uuid, log->uuid, 16);
-	hh->epoch = cpu_to_le64(h->epoch);
-	hh->first_seq = cpu_to_le64(h->first_seq);
-	hh->index = cpu_to_le32(index);
+	hh->epoch = cpu_to_le64(io->half_epoch);
+	hh->first_seq = cpu_to_le64(io->half_first);
+	hh->index = cpu_to_le32(io->half);
 	hh->open_time_ns = cpu_to_le64(ktime_get_real_ns());
 	hs_wlog_block_seal(hh);
 	return hh;
 }
 
-/* Lay out the entry in hs_wlog_buf: header with its records, then data. */
-static void build_entry(struct hs_wlog *log, u32 hdr, u32 data, u64 seq,
-			u64 epoch)
+/* Lay out the entry in its slot: header with its records, then data. */
+static void build_entry(struct hs_wlog *log, struct hs_wlog_entry_io *io,
+			u32 hdr, u32 data)
 {
-	struct hastor_wlog_entry *e = hs_wlog_buf;
-	u8 *p = hs_wlog_buf + ((size_t)hdr << SECTOR_SHIFT);
+	struct hastor_wlog_entry *e = io->buf;
+	u8 *p = io->buf + ((size_t)hdr << SECTOR_SHIFT);
 	struct hs_bio_ctx *ctx;
 	u32 nr = 0, crc;
 
 	memset(e, 0, (size_t)hdr << SECTOR_SHIFT);
 	e->magic = cpu_to_le32(HASTOR_WLOG_ENTRY_MAGIC);
 	memcpy(e->log_uuid, log->uuid, 16);
-	e->seq = cpu_to_le64(seq);
-	e->epoch = cpu_to_le64(epoch);
+	e->seq = cpu_to_le64(io->seq);
+	e->epoch = cpu_to_le64(io->epoch);
 	e->hdr_sectors = cpu_to_le32(hdr);
 	e->data_sectors = cpu_to_le32(data);
 	e->time_ns = cpu_to_le64(ktime_get_real_ns());
-	list_for_each_entry(ctx, &log->io.bios, wlog_list) {
+	list_for_each_entry(ctx, &io->bios, wlog_list) {
 		struct hastor_wlog_record *r = &e->records[nr++];
 		struct bio *bio = hs_bio_of(ctx);
 		struct bvec_iter iter;
@@ -756,49 +786,49 @@ static void build_entry(struct hs_wlog *log, u32 hdr, u32 data, u64 seq,
 	}
 	e->nr_records = cpu_to_le32(nr);
 	crc = hs_wlog_csum_begin(e, (size_t)hdr << SECTOR_SHIFT);
-	crc = hs_wlog_csum_add(crc, hs_wlog_buf + ((size_t)hdr << SECTOR_SHIFT),
+	crc = hs_wlog_csum_add(crc, io->buf + ((size_t)hdr << SECTOR_SHIFT),
 			       (size_t)data << SECTOR_SHIFT);
 	e->csum = cpu_to_le32(hs_wlog_csum_end(crc));
 	/* The padding to the logical block size is written, not summed. */
-	memset(p, 0, (size_t)(log->io.sectors - hdr - data) << SECTOR_SHIFT);
+	memset(p, 0, (size_t)(io->sectors - hdr - data) << SECTOR_SHIFT);
 }
 
 /*
- * Write the next entry locally and, when mirroring, to the partner, in
- * parallel; entry_done() runs when both are in.
+ * Start entries while slots are free: each written locally and, when
+ * mirroring, to the partner, in parallel; entry_done() runs when both
+ * are in.  Several entries in flight hide the partner's round trip.
  */
 static void write_work(struct work_struct *work)
 {
 	struct hs_wlog *log = container_of(work, struct hs_wlog, write_work);
-	struct hs_wlog_entry_io *io = &log->io;
-	struct hastor_wlog_half *hh = NULL;
+	struct hs_wlog_entry_io *io;
 	u32 hdr, data;
-	u64 seq = 0, epoch;
-	bool entry;
-	int err = 0;
 
-	if (!take_entry(log, &hdr, &data, &seq, &epoch))
-		return;
-	entry = !list_empty(&io->bios);
-	if (entry)
-		build_entry(log, hdr, data, seq, epoch);
-	atomic_set(&io->parts, 2);
-	io->error = 0;
-	if (io->new_half) {
-		hh = make_half_header(log, io->half);
-		err = hh ? wlog_write_sync(log, log->half[io->half].start, hh,
-					   HASTOR_BLOCK_SIZE) : -ENOMEM;
+	while ((io = take_entry(log, &hdr, &data))) {
+		struct hastor_wlog_half *hh = NULL;
+		bool entry = io->seq;
+		int err = 0;
+
+		if (entry)
+			build_entry(log, io, hdr, data);
+		atomic_set(&io->parts, 2);
+		if (io->new_half) {
+			hh = make_half_header(log, io);
+			err = hh ? wlog_write_sync(log, log->half[io->half].start,
+						   hh, HASTOR_BLOCK_SIZE) :
+				   -ENOMEM;
+		}
+		if (!err && entry)
+			err = wlog_io(log, REQ_OP_WRITE | REQ_SYNC | REQ_FUA,
+				      io->pos, io->buf,
+				      (size_t)io->sectors << SECTOR_SHIFT,
+				      local_done, io);
+		if (err || !entry)
+			hs_wlog_entry_part_done(io, err ? 1 : 0);
+		if (err || !hs_wlog_mirror_entry(log, io, hh))
+			hs_wlog_entry_part_done(io, 0);
+		kfree(hh);
 	}
-	if (!err && entry)
-		err = wlog_io(log, REQ_OP_WRITE | REQ_SYNC | REQ_FUA, io->pos,
-			      hs_wlog_buf, (size_t)io->sectors << SECTOR_SHIFT,
-			      local_done, log);
-	if (err || !entry)
-		hs_wlog_entry_part_done(log, err ? 1 : 0);
-	if (err || !hs_wlog_mirror_entry(log, hh, entry ? hs_wlog_buf : NULL,
-					 io->sectors, seq, epoch))
-		hs_wlog_entry_part_done(log, 0);
-	kfree(hh);
 }
 
 /* ---- CPs: freeing log space ---- */
@@ -1042,14 +1072,7 @@ void hs_wlog_pool_left(struct hs_pool *pool, u64 covered)
 int __init hs_wlog_init(void)
 {
 	hs_wlog_io_client = dm_io_client_create();
-	if (IS_ERR(hs_wlog_io_client))
-		return PTR_ERR(hs_wlog_io_client);
-	hs_wlog_buf = vmalloc((size_t)HS_WLOG_BUF_SECTORS << SECTOR_SHIFT);
-	if (!hs_wlog_buf) {
-		dm_io_client_destroy(hs_wlog_io_client);
-		return -ENOMEM;
-	}
-	return 0;
+	return PTR_ERR_OR_ZERO(hs_wlog_io_client);
 }
 
 void hs_wlog_exit(void)
@@ -1064,6 +1087,5 @@ void hs_wlog_exit(void)
 		wlog_stop(log);
 		wlog_put(log);
 	}
-	vfree(hs_wlog_buf);
 	dm_io_client_destroy(hs_wlog_io_client);
 }

@@ -46,15 +46,25 @@ struct hs_wlog_found {
 	struct hastor_wlog_record *records;
 };
 
-/* The one entry being written, and the bios it carries. */
+/* Entries in flight at once: enough to hide the partner's round trip. */
+#define HS_WLOG_INFLIGHT	4
+
+/* An entry being written (a slot of hs_wlog.io), and the bios it carries. */
 struct hs_wlog_entry_io {
+	struct hs_wlog *log;
+	void *buf;			/* the entry, built here */
 	atomic_t parts;			/* local write, partner's ACK */
 	unsigned long error;		/* of the local write */
 	struct list_head bios;		/* hs_bio_ctx.wlog_list */
 	int half;
+	u64 half_epoch, half_first;	/* of the half it opens */
 	u64 pos;
 	u32 sectors;
+	u64 seq;			/* 0: opens a half, no entry */
+	u64 epoch;
 	bool new_half;
+	bool done;			/* both parts in; under log->lock */
+	bool mirror_wait;		/* for the partner's ACK; log->lock */
 };
 
 struct hs_wlog_stats {
@@ -86,8 +96,6 @@ struct hs_wlog_mirror {
 	u64 session;
 	bool want_switch;		/* mirror from a new half on */
 	u64 from_seq;			/* first entry mirrored this session */
-	bool waiting_ack;
-	u64 ack_seq;
 
 	/* Receiving: the partner's log, as mirrored here. */
 	u32 peer_node;
@@ -117,7 +125,8 @@ struct hs_wlog {
 	int active;
 	u64 next_seq;
 	u64 epoch;
-	bool writing;			/* an entry is in flight */
+	int io_head;			/* oldest slot in flight */
+	int nr_inflight;
 	bool wait_space;		/* the active half is full */
 	bool failed;			/* a log write failed: no more */
 	bool dirty;			/* entries since the last CP */
@@ -133,7 +142,7 @@ struct hs_wlog {
 	struct list_head found;		/* hs_wlog_found, in seq order */
 	struct hs_wlog_stats stats;
 
-	struct hs_wlog_entry_io io;
+	struct hs_wlog_entry_io io[HS_WLOG_INFLIGHT];
 	struct hs_wlog_mirror mirror;
 	struct work_struct event_work;	/* netlink: the state changed */
 	struct workqueue_struct *wq;
@@ -191,15 +200,16 @@ void hs_wlog_found_free(struct hs_wlog *log);
 int hs_wlog_read(struct hs_wlog *log, u64 sector, void *buf, size_t len);
 
 /* wlog.c, for wlog_mirror.c */
-void hs_wlog_entry_part_done(struct hs_wlog *log, unsigned long error);
+void hs_wlog_entry_part_done(struct hs_wlog_entry_io *io,
+			     unsigned long error);
 void hs_wlog_changed(struct hs_wlog *log);
 int hs_wlog_write_super(struct hs_wlog *log);
 
 /* wlog_mirror.c */
 int hs_wlog_mirror_start(struct hs_wlog *log);
 void hs_wlog_mirror_stop(struct hs_wlog *log);
-bool hs_wlog_mirror_entry(struct hs_wlog *log, const void *half_hdr,
-			  const void *entry, u32 sectors, u64 seq, u64 epoch);
+bool hs_wlog_mirror_entry(struct hs_wlog *log, struct hs_wlog_entry_io *io,
+			  const void *half_hdr);
 void hs_wlog_mirror_covered(struct hs_wlog *log);
 u32 hs_wlog_mirror_sync(struct hs_wlog *log, const char **why);
 

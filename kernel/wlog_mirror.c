@@ -118,13 +118,16 @@ static int send_write(struct hs_wlog *log, int kind, int half, u64 seq,
 		.offset = cpu_to_le64(offset),
 		.sectors = cpu_to_le32(sectors),
 	};
+	static const u8 zero[HDR_BYTES - sizeof(struct mirror_hdr)];
 	struct hs_ccm_msg *msg;
 	int err;
 
 	msg = hs_ccm_msg_alloc(MSG_WRITE, len, GFP_NOIO);
 	if (!msg)
 		return -ENOMEM;
+	/* Message pages are not zeroed: nothing else goes on the wire. */
 	hs_ccm_msg_copy_to(msg, 0, &hdr, sizeof(hdr));
+	hs_ccm_msg_copy_to(msg, sizeof(hdr), zero, sizeof(zero));
 	hs_ccm_msg_copy_to(msg, HDR_BYTES, buf, sectors << SECTOR_SHIFT);
 	for (;;) {
 		err = hs_ccm_send(m->chan, msg);
@@ -143,63 +146,70 @@ static int send_write(struct hs_wlog *log, int kind, int half, u64 seq,
 static void mirror_off(struct hs_wlog *log, const char *why)
 {
 	struct hs_wlog_mirror *m = &log->mirror;
+	struct hs_wlog_entry_io *waiting[HS_WLOG_INFLIGHT];
 	unsigned long flags;
-	bool ack, changed;
+	int i, n = 0;
+	bool changed;
 
 	spin_lock_irqsave(&log->lock, flags);
 	changed = m->state != HS_MIRROR_OFF;
 	m->state = HS_MIRROR_OFF;
 	m->why = why;
-	ack = m->waiting_ack;
-	m->waiting_ack = false;
+	for (i = 0; i < HS_WLOG_INFLIGHT; i++)
+		if (log->io[i].mirror_wait) {
+			log->io[i].mirror_wait = false;
+			waiting[n++] = &log->io[i];
+		}
 	spin_unlock_irqrestore(&log->lock, flags);
-	if (ack)
-		hs_wlog_entry_part_done(log, 0);
+	/* Their entries are durable here: they complete, not in sync. */
+	for (i = 0; i < n; i++)
+		hs_wlog_entry_part_done(waiting[i], 0);
 	if (changed)
 		hs_wlog_changed(log);
 }
 
 /*
- * Called by the writer for each entry (and the half header it opens
- * first): true if the entry went to the partner and its completion now
- * waits for the ACK.
+ * Called by the writer for each slot (an entry, the header of the half
+ * it opens, or both): true if an entry went to the partner and its
+ * completion now waits for the ACK.
  */
-bool hs_wlog_mirror_entry(struct hs_wlog *log, const void *half_hdr,
-			  const void *entry, u32 sectors, u64 seq, u64 epoch)
+bool hs_wlog_mirror_entry(struct hs_wlog *log, struct hs_wlog_entry_io *io,
+			  const void *half_hdr)
 {
 	struct hs_wlog_mirror *m = &log->mirror;
-	struct hs_wlog_entry_io *io = &log->io;
 	u64 base = log->half[io->half].start - log->layout.local_start;
 	bool mirrored, waited;
+	int err;
 
 	spin_lock_irq(&log->lock);
 	mirrored = m->state != HS_MIRROR_OFF && m->from_seq &&
-		   (!entry || seq >= m->from_seq);
-	if (mirrored && entry) {
-		m->waiting_ack = true;
-		m->ack_seq = seq;
-	}
+		   (!io->seq || io->seq >= m->from_seq);
+	if (mirrored && io->seq)
+		io->mirror_wait = true;
 	spin_unlock_irq(&log->lock);
 	if (!mirrored)
 		return false;
-	if (entry)
+	if (io->seq)
 		mod_delayed_work(system_wq, &m->ack_timer, ACK_TIMEOUT);
-	if ((half_hdr && send_write(log, KIND_HALF, io->half,
-				    log->half[io->half].first_seq,
-				    log->half[io->half].epoch, base, half_hdr,
-				    HASTOR_WLOG_HALF_HDR_SECTORS)) ||
-	    (entry && send_write(log, KIND_ENTRY, io->half, seq, epoch,
-				 io->pos - log->layout.local_start, entry,
-				 sectors))) {
+	err = half_hdr ? send_write(log, KIND_HALF, io->half, io->half_first,
+				    io->half_epoch, base, half_hdr,
+				    HASTOR_WLOG_HALF_HDR_SECTORS) : 0;
+	if (!err && io->seq)
+		err = send_write(log, KIND_ENTRY, io->half, io->seq, io->epoch,
+				 io->pos - log->layout.local_start, io->buf,
+				 io->sectors);
+	if (err) {
 		spin_lock_irq(&log->lock);
-		waited = m->waiting_ack;
-		m->waiting_ack = false;
+		waited = io->mirror_wait;
+		io->mirror_wait = false;
 		spin_unlock_irq(&log->lock);
-		mirror_off(log, "the partner became unreachable");
-		/* An ACK that came in already completed the part. */
-		return waited ? false : entry != NULL;
+		mirror_off(log, err == -ENOMEM ?
+			   "out of memory for a mirror message" :
+			   "the partner became unreachable");
+		/* If mirror_off() or an ACK completed the part, say so. */
+		return !waited && io->seq;
 	}
-	if (!entry) {
+	if (!io->seq) {
 		/* A half opened on an idle log: maybe in sync already. */
 		hs_wlog_mirror_covered(log);
 		return false;
@@ -211,10 +221,12 @@ static void ack_timer(struct work_struct *work)
 {
 	struct hs_wlog *log = container_of(to_delayed_work(work),
 					   struct hs_wlog, mirror.ack_timer);
-	bool late;
+	bool late = false;
+	int i;
 
 	spin_lock_irq(&log->lock);
-	late = log->mirror.waiting_ack;
+	for (i = 0; i < HS_WLOG_INFLIGHT; i++)
+		late |= log->io[i].mirror_wait;
 	spin_unlock_irq(&log->lock);
 	if (late)
 		mirror_off(log, "the partner's log does not answer");
@@ -436,9 +448,11 @@ static void mirror_recv(struct hs_ccm_chan *ch, struct hs_ccm_msg *msg)
 {
 	struct hs_wlog *log = hs_ccm_chan_priv(ch);
 	struct hs_wlog_mirror *m = &log->mirror;
+	struct hs_wlog_entry_io *io = NULL;
 	bool done = false;
 	__le64 seq;
 	__le32 r;
+	int i;
 
 	switch (msg->type) {
 	case MSG_WRITE:
@@ -459,13 +473,18 @@ static void mirror_recv(struct hs_ccm_chan *ch, struct hs_ccm_msg *msg)
 			break;
 		hs_ccm_msg_copy_from(msg, 0, &seq, sizeof(seq));
 		spin_lock_irq(&log->lock);
-		if (m->waiting_ack && m->ack_seq == le64_to_cpu(seq)) {
-			m->waiting_ack = false;
-			done = true;
+		for (i = 0; i < HS_WLOG_INFLIGHT && !done; i++) {
+			io = &log->io[i];
+			done = io->mirror_wait && io->seq == le64_to_cpu(seq);
 		}
-		spin_unlock_irq(&log->lock);
 		if (done)
-			hs_wlog_entry_part_done(log, 0);
+			io->mirror_wait = false;
+		spin_unlock_irq(&log->lock);
+		if (done) {
+			/* The partner is alive: give the next ACK its time. */
+			mod_delayed_work(system_wq, &m->ack_timer, ACK_TIMEOUT);
+			hs_wlog_entry_part_done(io, 0);
+		}
 		break;
 	case MSG_NACK:
 		if (msg->len != sizeof(r))
@@ -509,6 +528,9 @@ static void mirror_state_cb(struct hs_ccm_chan *ch, bool reachable,
 			    u64 session)
 {
 	struct hs_wlog *log = hs_ccm_chan_priv(ch);
+
+	/* hs_ccm_chan_open() calls this before it returns the channel. */
+	WRITE_ONCE(log->mirror.chan, ch);
 
 	if (!reachable) {
 		mirror_off(log, "the partner is unreachable");

@@ -12,22 +12,27 @@ import os
 import random
 
 from hvm import wait_for
-from ccm import configure, links, link_counter, wait_links, MODULE
+from ccm import configure, links, link_counter, wait_links, wait_partner, \
+    MODULE
 from pool import writes, verify_after_crash, expect, DD
 from wlog import LOG_SECTORS, wlog_info
 
 
-def boot(vm):
+def boot(vm, partner_first=False):
     vm.out("insmod %s wlog_cp_ms=600000 && "
            "hactl node set --id %d --cluster 7 --name %s"
            % (MODULE, vm.index, vm.name))
+    if partner_first:
+        configure(vm)
+        wait_partner(vm, "reachable")
     total = int(vm.out("blockdev --getsz /dev/vda"))
     vm.out("dmsetup create nv --table '0 %d linear /dev/vda 0' && "
            "dmsetup create pd --table '0 %d linear /dev/vda %d' && "
            "dmsetup mknodes" % (LOG_SECTORS, total - LOG_SECTORS,
                                 LOG_SECTORS))
     vm.out("hactl node set --nvram /dev/mapper/nv")
-    configure(vm)
+    if not partner_first:
+        configure(vm)
 
 
 def wait_sync(vm, want="in-sync", timeout=180):
@@ -94,8 +99,9 @@ def test_partner_down(h):
     sync (and why, with an event); links back: in sync again.  No write
     fails and none is lost."""
     a, b = h.pair(luns=0, links=2, local_disk_mb=320)
-    for vm in (a, b):
-        boot(vm)
+    # The log attached while the partner is reachable already, on b.
+    boot(a)
+    boot(b, partner_first=True)
     mon = a.spawn("exec hactl -j monitor")
     a.out("hactl pool create tank /dev/mapper/pd && "
           "hactl vol create tank/v --size 32M")
