@@ -24,6 +24,7 @@
 
 #include "io.h"
 #include "btree.h"
+#include "mapcache.h"
 #include "meta.h"
 #include "spacemap.h"
 #include "vol.h"
@@ -202,6 +203,8 @@ static void process_discard(struct hs_pool *pool, struct bio *bio)
 	int err = 0;
 
 	down_write(&pool->meta_lock);
+	if (b < last)
+		hs_mc_invalidate(vol, b, last - b);
 	for (; b < last && !err; b++) {
 		__le64 old;
 
@@ -402,6 +405,7 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 		 * exact; only if that says "ours alone" is the mapping
 		 * stamped as ours, so the fast path writes it in place.
 		 */
+		hs_mc_invalidate(vol, ctx->vblock, 1);
 		err = hs_btree_insert(pool, hs_mapping_info(), &vol->root,
 				      ctx->vblock, &val, NULL, &replaced);
 		if (!err && hs_sm_count(pool, hs_map_pvbn(v)) > 1) {
@@ -457,16 +461,39 @@ fail:
 	fail_bio(bio, errno_status(err));
 }
 
+struct recorded {
+	struct hs_pool *pool;
+	struct hs_vol *vol;
+	const __le64 *vals;
+	u64 done;
+};
+
+/* A new mapping is in: its block counts, what it replaced loses one. */
+static void mapping_recorded(void *data, u64 i, const void *old)
+{
+	struct recorded *r = data;
+
+	hs_sm_commit_data(r->pool, hs_map_pvbn(le64_to_cpu(r->vals[i])));
+	if (old)
+		hs_mapping_info()->dec(r->pool, old);
+	else
+		r->vol->mapped++;
+	r->done++;
+}
+
 /*
- * The new blocks are written: record their mappings, then complete.  A
- * failed write, or a failed mapping, leaves the old mapping (or none).
+ * The new blocks are written: record their mappings, all in one run
+ * insert, then complete.  A failed write, or a failed mapping, leaves
+ * the old mapping (or none).
  */
 static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
 {
 	struct bio *bio = bio_of(ctx);
 	struct hs_vol *vol = ctx->vt->vol;
-	__le64 val, old;
-	bool replaced;
+	/* The mapping values take the place of the PVBNs they are made of. */
+	__le64 *vals = (__le64 *)ctx->pvbns;
+	struct recorded r = { .pool = pool, .vol = vol, .vals = vals };
+	bool converted = false;
 	u32 i;
 	int err;
 
@@ -475,28 +502,27 @@ static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
 		ctx->page = NULL;
 	}
 	down_write(&pool->meta_lock);
-	for (i = 0; i < ctx->nblocks; i++) {
-		if (ctx->status) {
-			/* Nothing points at it: free again after a CP. */
-			hs_sm_cancel_data(pool, ctx->pvbns[i]);
-			continue;
-		}
-		val = cpu_to_le64(hs_map_make(ctx->pvbns[i], pool->snap_time));
-		err = hs_btree_insert(pool, hs_mapping_info(), &vol->root,
-				      ctx->vblock + i, &val, &old, &replaced);
+	if (!ctx->status) {
+		for (i = 0; i < ctx->nblocks; i++)
+			vals[i] = cpu_to_le64(hs_map_make(ctx->pvbns[i],
+							  pool->snap_time));
+		converted = true;
+		hs_mc_invalidate(vol, ctx->vblock, ctx->nblocks);
+		err = hs_btree_insert_run(pool, hs_mapping_info(), &vol->root,
+					  ctx->vblock, ctx->nblocks, vals,
+					  mapping_recorded, &r);
+		if (r.done)
+			vol->dirty = true;
 		if (err) {
-			hs_sm_cancel_data(pool, ctx->pvbns[i]);
 			meta_failed(pool, err);
 			ctx->status = errno_status(err);
-			continue;
 		}
-		hs_sm_commit_data(pool, ctx->pvbns[i]);
-		if (replaced)
-			hs_mapping_info()->dec(pool, &old);
-		else
-			vol->mapped++;
-		vol->dirty = true;
 	}
+	/* Nothing points at the rest: free again after a CP. */
+	for (i = r.done; i < ctx->nblocks; i++)
+		hs_sm_cancel_data(pool, converted ?
+				  hs_map_pvbn(le64_to_cpu(vals[i])) :
+				  ctx->pvbns[i]);
 	for (i = 0; i < ctx->nblocks; i++)
 		xa_erase(&vol->provisioning, ctx->vblock + i);
 	up_write(&pool->meta_lock);
@@ -537,7 +563,7 @@ void hs_pool_worker(struct work_struct *work)
 	while ((bio = bio_list_pop(&bios))) {
 		if (bio_op(bio) == REQ_OP_DISCARD)
 			process_discard(pool, bio);
-		else if (bio_sectors(bio) > HASTOR_SECTORS_PER_BLOCK)
+		else if (ctx_of(bio)->run)
 			process_run(pool, bio);
 		else
 			process_bio(pool, bio);

@@ -16,6 +16,7 @@
 #include <linux/hastor_format.h>
 
 struct dm_bufio_client;
+struct hs_mapcache;
 struct dm_dev;
 struct netlink_ext_ack;
 
@@ -72,6 +73,8 @@ struct hs_vol {
 	 * must not each get a block of their own).  Under meta_lock.
 	 */
 	struct xarray provisioning;
+	/* The fast path's mapping cache (mapcache.c), while active. */
+	struct hs_mapcache *mc;
 	char name[HASTOR_VOL_NAME_LEN];
 };
 

@@ -23,6 +23,7 @@
 #include <kunit/visibility.h>
 
 #include "vol.h"
+#include "mapcache.h"
 #include "btree.h"
 #include "spacemap.h"
 #include "node.h"
@@ -502,6 +503,7 @@ int hs_vol_snapshot(struct hs_pool *pool, const char *name,
 		goto out;
 	vol->snap_time = s->snap_time;
 	vol->dirty = true;
+	hs_mc_invalidate_all(vol);
 	/*
 	 * Writes to vol issued before now may go in place into blocks the
 	 * snapshot now shares: let them land before anyone can read it.
