@@ -434,11 +434,17 @@ static void entry_put(struct hastor_btree_node *n, u32 i, u64 key,
 }
 
 /*
- * Split the full, writable child at index i of the writable parent p;
- * the upper half moves to a new node.  p has room (splits go top-down).
+ * Split the full, writable child at index i of the writable parent p,
+ * on the way to key; the upper half moves to a new node.  p has room
+ * (splits go top-down).  A key beyond the child's last one is most
+ * likely the next of keys inserted in order (a volume written
+ * sequentially): then only the last entry moves, so that such a tree
+ * ends up with full nodes, not half-full ones, and a CP has half as
+ * many of them to copy.
  */
 static int split_child(struct hs_pool *pool, const struct hs_btree_info *info,
-		       struct hs_mblock *p, u32 i, struct hs_mblock *c)
+		       struct hs_mblock *p, u32 i, struct hs_mblock *c,
+		       u64 key)
 {
 	struct hastor_btree_node *pn = node_of(p), *cn = node_of(c), *sn;
 	u32 nr = nr_entries(cn), half = nr / 2, vs = vsize(cn);
@@ -446,6 +452,8 @@ static int split_child(struct hs_pool *pool, const struct hs_btree_info *info,
 	__le64 child;
 	int err;
 
+	if (key > key_at(cn, nr - 1))
+		half = nr - 1;
 	err = node_new(pool, info, le32_to_cpu(cn->level), &s);
 	if (err)
 		return err;
@@ -466,7 +474,7 @@ static int split_child(struct hs_pool *pool, const struct hs_btree_info *info,
 
 /* Give a full root a parent, so that it can be split like any child. */
 static int grow_root(struct hs_pool *pool, const struct hs_btree_info *info,
-		     u64 *root, struct hs_mblock *rb)
+		     u64 *root, struct hs_mblock *rb, u64 key)
 {
 	struct hastor_btree_node *old = node_of(rb);
 	struct hs_mblock nr;
@@ -480,7 +488,7 @@ static int grow_root(struct hs_pool *pool, const struct hs_btree_info *info,
 		  &child);
 	node_of(&nr)->nr_entries = cpu_to_le32(1);
 	*root = nr.pvbn;
-	err = split_child(pool, info, &nr, 0, rb);
+	err = split_child(pool, info, &nr, 0, rb, key);
 	hs_meta_release(&nr);
 	return err;
 }
@@ -510,7 +518,7 @@ static int insert_descend(struct hs_pool *pool,
 		return err;
 	n = node_of(&cur);
 	if (nr_entries(n) == max_entries(n)) {
-		err = grow_root(pool, info, root, &cur);
+		err = grow_root(pool, info, root, &cur, key);
 		hs_meta_release(&cur);
 		if (err)
 			return err;
@@ -549,7 +557,7 @@ static int insert_descend(struct hs_pool *pool,
 			hs_meta_dirty(&cur);
 		}
 		if (nr_entries(node_of(&next)) == max_entries(node_of(&next))) {
-			err = split_child(pool, info, &cur, i, &next);
+			err = split_child(pool, info, &cur, i, &next, key);
 			hs_meta_release(&next);
 			if (err)
 				goto out;
