@@ -243,6 +243,17 @@ static bool reclaim(struct hs_pool *pool, struct hs_bio_ctx *ctx, int err)
 	return true;
 }
 
+/* The write giving one of blocks b .. b + n - 1 a new home, if any. */
+static struct hs_bio_ctx *provisioning(struct hs_vol *vol, u64 b, u64 n)
+{
+	struct hs_bio_ctx *c;
+
+	list_for_each_entry(c, &vol->provisioning, prov)
+		if (c->vblock < b + n && b < c->vblock + c->nblocks)
+			return c;
+	return NULL;
+}
+
 static void run_segment_endio(struct bio *clone)
 {
 	struct hs_bio_ctx *ctx = clone->bi_private;
@@ -285,7 +296,7 @@ static u32 segment_end(struct hs_pool *pool, struct hs_bio_ctx *ctx, u32 i,
  */
 static void process_run(struct hs_pool *pool, struct bio *bio)
 {
-	struct hs_bio_ctx *ctx = ctx_of(bio);
+	struct hs_bio_ctx *ctx = ctx_of(bio), *owner;
 	struct hs_vol *vol = ctx->vt->vol;
 	u32 n = bio_sectors(bio) / HASTOR_SECTORS_PER_BLOCK, i, j, segs = 0;
 	int err = 0;
@@ -295,15 +306,11 @@ static void process_run(struct hs_pool *pool, struct bio *bio)
 		err = -EIO;
 		goto fail;
 	}
-	for (i = 0; i < n; i++) {
-		struct hs_bio_ctx *owner = xa_load(&vol->provisioning,
-						   ctx->vblock + i);
-
-		if (owner) {
-			bio_list_add(&owner->waiters, bio);
-			up_write(&pool->meta_lock);
-			return;
-		}
+	owner = provisioning(vol, ctx->vblock, n);
+	if (owner) {
+		bio_list_add(&owner->waiters, bio);
+		up_write(&pool->meta_lock);
+		return;
 	}
 	for (i = 0; i < n && !err; i++)
 		err = hs_sm_reserve_data(pool, &ctx->pvbns[i]);
@@ -316,18 +323,8 @@ static void process_run(struct hs_pool *pool, struct bio *bio)
 		}
 		goto fail;
 	}
-	for (i = 0; i < n; i++) {
-		err = xa_err(xa_store(&vol->provisioning, ctx->vblock + i, ctx,
-				      GFP_NOIO));
-		if (err) {
-			while (i--)
-				xa_erase(&vol->provisioning, ctx->vblock + i);
-			for (i = 0; i < n; i++)
-				hs_sm_cancel_data(pool, ctx->pvbns[i]);
-			goto fail;
-		}
-	}
 	ctx->nblocks = n;
+	list_add(&ctx->prov, &vol->provisioning);
 	for (i = 0; i < n; i = segment_end(pool, ctx, i, n))
 		segs++;
 	atomic_set(&ctx->segments, segs);
@@ -362,7 +359,7 @@ fail:
 /* A deferred read or write; meta_lock is taken here. */
 static void process_bio(struct hs_pool *pool, struct bio *bio)
 {
-	struct hs_bio_ctx *ctx = ctx_of(bio);
+	struct hs_bio_ctx *ctx = ctx_of(bio), *owner;
 	struct hs_vol *vol = ctx->vt->vol;
 	u64 v, pvbn, old = HASTOR_NO_BLOCK;
 	bool replaced, write = op_is_write(bio_op(bio));
@@ -389,11 +386,9 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 		err = -EIO;	/* no source device to fetch from yet */
 		goto fail;
 	}
-	if (write && xa_load(&vol->provisioning, ctx->vblock)) {
+	owner = write ? provisioning(vol, ctx->vblock, 1) : NULL;
+	if (owner) {
 		/* Behind a write giving this block a new home: wait for it. */
-		struct hs_bio_ctx *owner = xa_load(&vol->provisioning,
-						   ctx->vblock);
-
 		bio_list_add(&owner->waiters, bio);
 		up_write(&pool->meta_lock);
 		return;
@@ -441,14 +436,9 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 	}
 	if (err)
 		goto fail;
-	err = xa_err(xa_store(&vol->provisioning, ctx->vblock, ctx,
-			      GFP_NOIO));
-	if (err) {
-		hs_sm_cancel_data(pool, pvbn);
-		goto fail;
-	}
 	ctx->pvbns[0] = pvbn;
 	ctx->nblocks = 1;
+	list_add(&ctx->prov, &vol->provisioning);
 	ctx->epoch = hs_io_start(pool);
 	up_write(&pool->meta_lock);
 	write_new_block(pool, bio, old);
@@ -523,8 +513,7 @@ static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
 		hs_sm_cancel_data(pool, converted ?
 				  hs_map_pvbn(le64_to_cpu(vals[i])) :
 				  ctx->pvbns[i]);
-	for (i = 0; i < ctx->nblocks; i++)
-		xa_erase(&vol->provisioning, ctx->vblock + i);
+	list_del(&ctx->prov);
 	up_write(&pool->meta_lock);
 	ctx->nblocks = 0;
 	if (!bio_list_empty(&ctx->waiters)) {

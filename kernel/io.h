@@ -31,6 +31,7 @@ struct hs_bio_ctx {
 	bool run;		/* whole blocks, all to get new homes */
 	u64 vblock;		/* first block of the bio */
 	u32 nblocks;		/* blocks being provisioned, 0 if none */
+	struct list_head prov;	/* vol->provisioning, while nblocks */
 	atomic_t segments;	/* clones of this bio still in flight */
 	u64 *pvbns;		/* their new homes: pvbn_inline or kmalloc */
 	u64 pvbn_inline[HS_RUN_INLINE];

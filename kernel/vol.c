@@ -175,7 +175,7 @@ static int load_record(void *data, u64 key, const void *value, bool shared)
 	vol->flags = flags;
 	vol->snap_time = le32_to_cpu(r->snap_time);
 	memcpy(vol->name, r->name, sizeof(vol->name));
-	xa_init(&vol->provisioning);
+	INIT_LIST_HEAD(&vol->provisioning);
 	list_add_tail(&vol->list, &pool->vols);
 	return 0;
 }
@@ -273,7 +273,6 @@ void hs_vol_unload(struct hs_pool *pool)
 
 	list_for_each_entry_safe(vol, tmp, &pool->vols, list) {
 		list_del(&vol->list);
-		xa_destroy(&vol->provisioning);
 		kfree(vol);
 	}
 }
@@ -324,7 +323,7 @@ static struct hs_vol *vol_new(struct hs_pool *pool, const char *name)
 	vol->root = HASTOR_NO_BLOCK;
 	vol->ctime_ns = ktime_get_real_ns();
 	vol->dirty = true;
-	xa_init(&vol->provisioning);
+	INIT_LIST_HEAD(&vol->provisioning);
 	strscpy(vol->name, name, sizeof(vol->name));
 	list_add_tail(&vol->list, &pool->vols);
 	pool->txn_dirty = true;
@@ -594,7 +593,6 @@ int hs_vol_delete(struct hs_pool *pool, const char *name, const char **why)
 	}
 	hs_btree_drop(pool, &mapping_info, vol->root);
 	list_del(&vol->list);
-	xa_destroy(&vol->provisioning);
 	kfree(vol);
 	pool->txn_dirty = true;
 	/*
