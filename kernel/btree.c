@@ -342,16 +342,69 @@ int hs_btree_lookup(struct hs_pool *pool, const struct hs_btree_info *info,
 EXPORT_SYMBOL_IF_KUNIT(hs_btree_lookup);
 
 /*
- * For the I/O fast path: never sleeps (-EWOULDBLOCK when a node is not
- * cached); returns the number of consecutive keys found from key.
+ * For the I/O fast path: call fn for every entry with a key in
+ * [key, key + n), in key order, across leaves, until fn returns false.
+ * Never sleeps: -EWOULDBLOCK when a node on the way is not cached (fn
+ * may have seen some entries by then).  key + n must not wrap.
  */
-int hs_btree_lookup_run_cached(struct hs_pool *pool,
-			       const struct hs_btree_info *info, u64 root,
-			       u64 key, void *values, u32 max)
+int hs_btree_scan_cached(struct hs_pool *pool, const struct hs_btree_info *info,
+			 u64 root, u64 key, u64 n, hs_btree_scan_fn fn,
+			 void *ctx)
 {
-	return lookup(pool, info, root, key, values, max, true);
+	u64 end = key + n, hi = 0;
+	struct hastor_btree_node *nd;
+	struct hs_mblock mb;
+	bool has_hi, found;
+	int depth, err;
+	u32 i;
+
+	if (root == HASTOR_NO_BLOCK)
+		return 0;
+	while (key < end) {
+		u64 pvbn = root;
+
+		has_hi = false;
+		for (depth = 0; depth < HS_BTREE_MAX_DEPTH; depth++) {
+			err = hs_meta_get_cached(pool, pvbn, HASTOR_BTREE_MAGIC,
+						 &mb);
+			if (!err)
+				err = node_checked(pool, info, &mb, -1);
+			if (err)
+				return err;
+			nd = node_of(&mb);
+			if (is_leaf(nd))
+				break;
+			if (!nr_entries(nd)) {
+				hs_meta_release(&mb);
+				return 0;
+			}
+			/* Nothing lies below the first bound. */
+			i = key < key_at(nd, 0) ? 0 : child_index(nd, key);
+			if (i + 1 < nr_entries(nd)) {
+				hi = key_at(nd, i + 1);
+				has_hi = true;
+			}
+			pvbn = child_at(nd, i);
+			hs_meta_release(&mb);
+		}
+		if (depth == HS_BTREE_MAX_DEPTH)
+			return -EILSEQ;
+		for (i = leaf_index(nd, key, &found);
+		     i < nr_entries(nd) && key_at(nd, i) < end; i++) {
+			if (!fn(ctx, key_at(nd, i), value_at(nd, i))) {
+				hs_meta_release(&mb);
+				return 0;
+			}
+		}
+		hs_meta_release(&mb);
+		/* The rest lies in the leaves to the right, if any. */
+		if (!has_hi)
+			break;
+		key = hi;
+	}
+	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(hs_btree_lookup_run_cached);
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_scan_cached);
 
 int hs_btree_lookup_cached(struct hs_pool *pool,
 			   const struct hs_btree_info *info, u64 root,
@@ -381,11 +434,17 @@ static void entry_put(struct hastor_btree_node *n, u32 i, u64 key,
 }
 
 /*
- * Split the full, writable child at index i of the writable parent p;
- * the upper half moves to a new node.  p has room (splits go top-down).
+ * Split the full, writable child at index i of the writable parent p,
+ * on the way to key; the upper half moves to a new node.  p has room
+ * (splits go top-down).  A key beyond the child's last one is most
+ * likely the next of keys inserted in order (a volume written
+ * sequentially): then only the last entry moves, so that such a tree
+ * ends up with full nodes, not half-full ones, and a CP has half as
+ * many of them to copy.
  */
 static int split_child(struct hs_pool *pool, const struct hs_btree_info *info,
-		       struct hs_mblock *p, u32 i, struct hs_mblock *c)
+		       struct hs_mblock *p, u32 i, struct hs_mblock *c,
+		       u64 key)
 {
 	struct hastor_btree_node *pn = node_of(p), *cn = node_of(c), *sn;
 	u32 nr = nr_entries(cn), half = nr / 2, vs = vsize(cn);
@@ -393,6 +452,8 @@ static int split_child(struct hs_pool *pool, const struct hs_btree_info *info,
 	__le64 child;
 	int err;
 
+	if (key > key_at(cn, nr - 1))
+		half = nr - 1;
 	err = node_new(pool, info, le32_to_cpu(cn->level), &s);
 	if (err)
 		return err;
@@ -413,7 +474,7 @@ static int split_child(struct hs_pool *pool, const struct hs_btree_info *info,
 
 /* Give a full root a parent, so that it can be split like any child. */
 static int grow_root(struct hs_pool *pool, const struct hs_btree_info *info,
-		     u64 *root, struct hs_mblock *rb)
+		     u64 *root, struct hs_mblock *rb, u64 key)
 {
 	struct hastor_btree_node *old = node_of(rb);
 	struct hs_mblock nr;
@@ -427,22 +488,26 @@ static int grow_root(struct hs_pool *pool, const struct hs_btree_info *info,
 		  &child);
 	node_of(&nr)->nr_entries = cpu_to_le32(1);
 	*root = nr.pvbn;
-	err = split_child(pool, info, &nr, 0, rb);
+	err = split_child(pool, info, &nr, 0, rb, key);
 	hs_meta_release(&nr);
 	return err;
 }
 
-int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
-		    u64 *root, u64 key, const void *value, void *old,
-		    bool *replaced)
+/*
+ * Shadow the path to the leaf where key belongs, splitting full nodes on
+ * the way, so that the leaf has room for one more entry.  *hi is the
+ * lower bound of the leaf's right neighbour (keys from there on belong
+ * elsewhere); *has_hi is false for the rightmost leaf.
+ */
+static int insert_descend(struct hs_pool *pool,
+			  const struct hs_btree_info *info, u64 *root, u64 key,
+			  struct hs_mblock *leaf, u64 *hi, bool *has_hi)
 {
 	struct hs_mblock cur, next;
 	struct hastor_btree_node *n;
 	int depth, err;
-	bool found;
 	u32 i;
 
-	*replaced = false;
 	if (*root == HASTOR_NO_BLOCK) {
 		err = hs_btree_create(pool, info, root);
 		if (err)
@@ -453,7 +518,7 @@ int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
 		return err;
 	n = node_of(&cur);
 	if (nr_entries(n) == max_entries(n)) {
-		err = grow_root(pool, info, root, &cur);
+		err = grow_root(pool, info, root, &cur, key);
 		hs_meta_release(&cur);
 		if (err)
 			return err;
@@ -462,13 +527,16 @@ int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
 			return err;
 	}
 
+	*has_hi = false;
 	/* A split re-examines its level once: two passes per level at most. */
 	for (depth = 0; depth < 2 * HS_BTREE_MAX_DEPTH; depth++) {
 		u64 child;
 
 		n = node_of(&cur);
-		if (is_leaf(n))
-			break;
+		if (is_leaf(n)) {
+			*leaf = cur;
+			return 0;
+		}
 		if (!nr_entries(n)) {
 			err = -EILSEQ;
 			goto out;
@@ -489,34 +557,132 @@ int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
 			hs_meta_dirty(&cur);
 		}
 		if (nr_entries(node_of(&next)) == max_entries(node_of(&next))) {
-			err = split_child(pool, info, &cur, i, &next);
+			err = split_child(pool, info, &cur, i, &next, key);
 			hs_meta_release(&next);
 			if (err)
 				goto out;
 			/* Descend again: the key may now be in the new half. */
 			continue;
 		}
+		/* Bounds nest: the deepest one is the tightest. */
+		if (i + 1 < nr_entries(n)) {
+			*hi = key_at(n, i + 1);
+			*has_hi = true;
+		}
 		hs_meta_release(&cur);
 		cur = next;
 	}
-	if (depth == 2 * HS_BTREE_MAX_DEPTH) {
-		err = -EILSEQ;
-		goto out;
-	}
-
-	i = leaf_index(n, key, &found);
-	if (found) {
-		if (old)
-			memcpy(old, value_at(n, i), info->value_size);
-		*replaced = true;
-		memcpy(value_at(n, i), value, info->value_size);
-	} else {
-		entries_shift(n, i, 1);
-		entry_put(n, i, key, value);
-	}
-	hs_meta_dirty(&cur);
+	err = -EILSEQ;
 out:
 	hs_meta_release(&cur);
+	return err;
+}
+
+/*
+ * Put keys key, key + 1, ... (at most n) with their values into the
+ * writable, non-full leaf that key belongs to, as far as they belong
+ * there and fit; returns how many it put (at least one).  fn hears of
+ * each, with the value it replaced or NULL, before the leaf changes.
+ */
+static u64 leaf_put_run(struct hastor_btree_node *n, u64 key, u64 count,
+			u64 hi, bool has_hi, const void *values, u32 vs,
+			u64 done, hs_btree_put_fn fn, void *ctx)
+{
+	u32 nr = nr_entries(n), room = max_entries(n) - nr, added = 0;
+	u32 i, p, q;
+	u64 m = 0, t;
+	bool found;
+
+	i = leaf_index(n, key, &found);
+	p = i;
+
+	while (m < count && (!m || !has_hi || key + m < hi)) {
+		bool exists = p < nr && key_at(n, p) == key + m;
+
+		if (!exists && added == room)
+			break;
+		if (exists)
+			p++;
+		else
+			added++;
+		m++;
+	}
+	for (t = 0, q = i; t < m; t++) {
+		if (q < p && key_at(n, q) == key + t)
+			fn(ctx, done + t, value_at(n, q++));
+		else
+			fn(ctx, done + t, NULL);
+	}
+	if (added)
+		entries_shift(n, p, added);
+	for (t = 0; t < m; t++)
+		entry_put(n, i + t, key + t, (const u8 *)values + t * vs);
+	return m;
+}
+
+/*
+ * Insert or replace the n consecutive keys key .. key + n - 1 with
+ * values[0 .. n - 1]: one path copy and one leaf change per leaf they
+ * fall into, instead of one per key.  fn is told of every key put, in
+ * order, with the value it replaced (NULL if none); on an error, the
+ * keys fn was not told of are unchanged.  key + n - 1 must not wrap.
+ */
+int hs_btree_insert_run(struct hs_pool *pool, const struct hs_btree_info *info,
+			u64 *root, u64 key, u64 n, const void *values,
+			hs_btree_put_fn fn, void *ctx)
+{
+	u64 done = 0, m, hi = 0;
+	struct hs_mblock leaf;
+	bool has_hi;
+	int err;
+
+	while (done < n) {
+		err = insert_descend(pool, info, root, key + done, &leaf, &hi,
+				     &has_hi);
+		if (err)
+			return err;
+		m = leaf_put_run(node_of(&leaf), key + done, n - done, hi,
+				 has_hi, (const u8 *)values +
+				 done * info->value_size, info->value_size,
+				 done, fn, ctx);
+		hs_meta_dirty(&leaf);
+		hs_meta_release(&leaf);
+		done += m;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(hs_btree_insert_run);
+
+struct insert_one {
+	void *old;
+	u32 value_size;
+	bool replaced;
+};
+
+static void insert_one_fn(void *ctx, u64 i, const void *old)
+{
+	struct insert_one *o = ctx;
+
+	if (!old)
+		return;
+	o->replaced = true;
+	if (o->old)
+		memcpy(o->old, old, o->value_size);
+}
+
+int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
+		    u64 *root, u64 key, const void *value, void *old,
+		    bool *replaced)
+{
+	struct insert_one o = {
+		.old = old,
+		.value_size = info->value_size,
+	};
+	int err;
+
+	err = hs_btree_insert_run(pool, info, root, key, 1, value,
+				  insert_one_fn, &o);
+	*replaced = o.replaced;
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_btree_insert);

@@ -20,6 +20,11 @@ struct hs_btree_info {
 typedef int (*hs_btree_walk_fn)(void *ctx, u64 key, const void *value,
 				bool shared);
 
+/* Scans: return false to stop. */
+typedef bool (*hs_btree_scan_fn)(void *ctx, u64 key, const void *value);
+/* Run inserts: the i-th key went in, replacing old (NULL: nothing). */
+typedef void (*hs_btree_put_fn)(void *ctx, u64 i, const void *old);
+
 int hs_btree_create(struct hs_pool *pool, const struct hs_btree_info *info,
 		    u64 *root);
 int hs_btree_lookup(struct hs_pool *pool, const struct hs_btree_info *info,
@@ -27,9 +32,12 @@ int hs_btree_lookup(struct hs_pool *pool, const struct hs_btree_info *info,
 int hs_btree_lookup_cached(struct hs_pool *pool,
 			   const struct hs_btree_info *info, u64 root,
 			   u64 key, void *value);
-int hs_btree_lookup_run_cached(struct hs_pool *pool,
-			       const struct hs_btree_info *info, u64 root,
-			       u64 key, void *values, u32 max);
+int hs_btree_scan_cached(struct hs_pool *pool, const struct hs_btree_info *info,
+			 u64 root, u64 key, u64 n, hs_btree_scan_fn fn,
+			 void *ctx);
+int hs_btree_insert_run(struct hs_pool *pool, const struct hs_btree_info *info,
+			u64 *root, u64 key, u64 n, const void *values,
+			hs_btree_put_fn fn, void *ctx);
 int hs_btree_insert(struct hs_pool *pool, const struct hs_btree_info *info,
 		    u64 *root, u64 key, const void *value, void *old,
 		    bool *replaced);

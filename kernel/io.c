@@ -24,6 +24,7 @@
 
 #include "io.h"
 #include "btree.h"
+#include "mapcache.h"
 #include "meta.h"
 #include "spacemap.h"
 #include "vol.h"
@@ -265,6 +266,8 @@ static void process_discard(struct hs_pool *pool, struct bio *bio)
 	int err = 0;
 
 	down_write(&pool->meta_lock);
+	if (b < last)
+		hs_mc_invalidate(vol, b, last - b);
 	for (; b < last && !err; b++) {
 		__le64 old;
 
@@ -301,6 +304,17 @@ static bool reclaim(struct hs_pool *pool, struct hs_bio_ctx *ctx, int err)
 	hs_pool_commit(pool);
 	mutex_unlock(&pool->mutex);
 	return true;
+}
+
+/* The write giving one of blocks b .. b + n - 1 a new home, if any. */
+static struct hs_bio_ctx *provisioning(struct hs_vol *vol, u64 b, u64 n)
+{
+	struct hs_bio_ctx *c;
+
+	list_for_each_entry(c, &vol->provisioning, prov)
+		if (c->vblock < b + n && b < c->vblock + c->nblocks)
+			return c;
+	return NULL;
 }
 
 static void run_segment_endio(struct bio *clone)
@@ -345,7 +359,7 @@ static u32 segment_end(struct hs_pool *pool, struct hs_bio_ctx *ctx, u32 i,
  */
 static void process_run(struct hs_pool *pool, struct bio *bio)
 {
-	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio), *owner;
 	struct hs_vol *vol = ctx->vt->vol;
 	u32 n = bio_sectors(bio) / HASTOR_SECTORS_PER_BLOCK, i, j, segs = 0;
 	int err = 0;
@@ -355,15 +369,11 @@ static void process_run(struct hs_pool *pool, struct bio *bio)
 		err = -EIO;
 		goto fail;
 	}
-	for (i = 0; i < n; i++) {
-		struct hs_bio_ctx *owner = xa_load(&vol->provisioning,
-						   ctx->vblock + i);
-
-		if (owner) {
-			bio_list_add(&owner->waiters, bio);
-			up_write(&pool->meta_lock);
-			return;
-		}
+	owner = provisioning(vol, ctx->vblock, n);
+	if (owner) {
+		bio_list_add(&owner->waiters, bio);
+		up_write(&pool->meta_lock);
+		return;
 	}
 	for (i = 0; i < n && !err; i++)
 		err = hs_sm_reserve_data(pool, &ctx->pvbns[i]);
@@ -376,18 +386,8 @@ static void process_run(struct hs_pool *pool, struct bio *bio)
 		}
 		goto fail;
 	}
-	for (i = 0; i < n; i++) {
-		err = xa_err(xa_store(&vol->provisioning, ctx->vblock + i, ctx,
-				      GFP_NOIO));
-		if (err) {
-			while (i--)
-				xa_erase(&vol->provisioning, ctx->vblock + i);
-			for (i = 0; i < n; i++)
-				hs_sm_cancel_data(pool, ctx->pvbns[i]);
-			goto fail;
-		}
-	}
 	ctx->nblocks = n;
+	list_add(&ctx->prov, &vol->provisioning);
 	for (i = 0; i < n; i = segment_end(pool, ctx, i, n))
 		segs++;
 	atomic_set(&ctx->segments, segs);
@@ -422,7 +422,7 @@ fail:
 /* A deferred read or write; meta_lock is taken here. */
 static void process_bio(struct hs_pool *pool, struct bio *bio)
 {
-	struct hs_bio_ctx *ctx = hs_ctx_of(bio);
+	struct hs_bio_ctx *ctx = hs_ctx_of(bio), *owner;
 	struct hs_vol *vol = ctx->vt->vol;
 	u64 v, pvbn, old = HASTOR_NO_BLOCK;
 	bool replaced, write = op_is_write(bio_op(bio));
@@ -449,11 +449,9 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 		err = -EIO;	/* no source device to fetch from yet */
 		goto fail;
 	}
-	if (write && xa_load(&vol->provisioning, ctx->vblock)) {
+	owner = write ? provisioning(vol, ctx->vblock, 1) : NULL;
+	if (owner) {
 		/* Behind a write giving this block a new home: wait for it. */
-		struct hs_bio_ctx *owner = xa_load(&vol->provisioning,
-						   ctx->vblock);
-
 		bio_list_add(&owner->waiters, bio);
 		up_write(&pool->meta_lock);
 		return;
@@ -465,6 +463,7 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 		 * exact; only if that says "ours alone" is the mapping
 		 * stamped as ours, so the fast path writes it in place.
 		 */
+		hs_mc_invalidate(vol, ctx->vblock, 1);
 		err = hs_btree_insert(pool, hs_mapping_info(), &vol->root,
 				      ctx->vblock, &val, NULL, &replaced);
 		if (!err && hs_sm_count(pool, hs_map_pvbn(v)) > 1) {
@@ -503,14 +502,9 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 	}
 	if (err)
 		goto fail;
-	err = xa_err(xa_store(&vol->provisioning, ctx->vblock, ctx,
-			      GFP_NOIO));
-	if (err) {
-		hs_sm_cancel_data(pool, pvbn);
-		goto fail;
-	}
 	ctx->pvbns[0] = pvbn;
 	ctx->nblocks = 1;
+	list_add(&ctx->prov, &vol->provisioning);
 	ctx->epoch = hs_io_start(pool);
 	up_write(&pool->meta_lock);
 	write_new_block(pool, bio, old);
@@ -523,16 +517,39 @@ fail:
 	fail_bio(bio, errno_status(err));
 }
 
+struct recorded {
+	struct hs_pool *pool;
+	struct hs_vol *vol;
+	const __le64 *vals;
+	u64 done;
+};
+
+/* A new mapping is in: its block counts, what it replaced loses one. */
+static void mapping_recorded(void *data, u64 i, const void *old)
+{
+	struct recorded *r = data;
+
+	hs_sm_commit_data(r->pool, hs_map_pvbn(le64_to_cpu(r->vals[i])));
+	if (old)
+		hs_mapping_info()->dec(r->pool, old);
+	else
+		r->vol->mapped++;
+	r->done++;
+}
+
 /*
- * The new blocks are written: record their mappings, then complete.  A
- * failed write, or a failed mapping, leaves the old mapping (or none).
+ * The new blocks are written: record their mappings, all in one run
+ * insert, then complete.  A failed write, or a failed mapping, leaves
+ * the old mapping (or none).
  */
 static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
 {
 	struct bio *bio = hs_bio_of(ctx);
 	struct hs_vol *vol = ctx->vt->vol;
-	__le64 val, old;
-	bool replaced;
+	/* The mapping values take the place of the PVBNs they are made of. */
+	__le64 *vals = (__le64 *)ctx->pvbns;
+	struct recorded r = { .pool = pool, .vol = vol, .vals = vals };
+	bool converted = false;
 	u32 i;
 	int err;
 
@@ -541,30 +558,28 @@ static bool complete_new_block(struct hs_pool *pool, struct hs_bio_ctx *ctx)
 		ctx->page = NULL;
 	}
 	down_write(&pool->meta_lock);
-	for (i = 0; i < ctx->nblocks; i++) {
-		if (ctx->status) {
-			/* Nothing points at it: free again after a CP. */
-			hs_sm_cancel_data(pool, ctx->pvbns[i]);
-			continue;
-		}
-		val = cpu_to_le64(hs_map_make(ctx->pvbns[i], pool->snap_time));
-		err = hs_btree_insert(pool, hs_mapping_info(), &vol->root,
-				      ctx->vblock + i, &val, &old, &replaced);
+	if (!ctx->status) {
+		for (i = 0; i < ctx->nblocks; i++)
+			vals[i] = cpu_to_le64(hs_map_make(ctx->pvbns[i],
+							  pool->snap_time));
+		converted = true;
+		hs_mc_invalidate(vol, ctx->vblock, ctx->nblocks);
+		err = hs_btree_insert_run(pool, hs_mapping_info(), &vol->root,
+					  ctx->vblock, ctx->nblocks, vals,
+					  mapping_recorded, &r);
+		if (r.done)
+			vol->dirty = true;
 		if (err) {
-			hs_sm_cancel_data(pool, ctx->pvbns[i]);
 			meta_failed(pool, err);
 			ctx->status = errno_status(err);
-			continue;
 		}
-		hs_sm_commit_data(pool, ctx->pvbns[i]);
-		if (replaced)
-			hs_mapping_info()->dec(pool, &old);
-		else
-			vol->mapped++;
-		vol->dirty = true;
 	}
-	for (i = 0; i < ctx->nblocks; i++)
-		xa_erase(&vol->provisioning, ctx->vblock + i);
+	/* Nothing points at the rest: free again after a CP. */
+	for (i = r.done; i < ctx->nblocks; i++)
+		hs_sm_cancel_data(pool, converted ?
+				  hs_map_pvbn(le64_to_cpu(vals[i])) :
+				  ctx->pvbns[i]);
+	list_del(&ctx->prov);
 	up_write(&pool->meta_lock);
 	ctx->nblocks = 0;
 	if (!bio_list_empty(&ctx->waiters)) {
@@ -603,7 +618,7 @@ void hs_pool_worker(struct work_struct *work)
 	while ((bio = bio_list_pop(&bios))) {
 		if (bio_op(bio) == REQ_OP_DISCARD)
 			process_discard(pool, bio);
-		else if (bio_sectors(bio) > HASTOR_SECTORS_PER_BLOCK)
+		else if (hs_ctx_of(bio)->run)
 			process_run(pool, bio);
 		else
 			process_bio(pool, bio);

@@ -8,8 +8,12 @@
 
 struct dm_dev;
 
-/* Most blocks one bio may cover in the fast path or one provisioning. */
-#define HS_RUN_MAX	32
+/*
+ * Most blocks one provisioning covers (1 MiB), and how many of their new
+ * homes fit in the per-bio data; a longer run allocates its array.
+ */
+#define HS_RUN_MAX	256
+#define HS_RUN_INLINE	4
 
 /* One active hastor-vol target. */
 struct hs_vol_tgt {
@@ -26,10 +30,13 @@ struct hs_bio_ctx {
 	unsigned int epoch;
 	bool tracked;		/* counted in pool->io_count[epoch] */
 	bool retried;		/* after a CP that freed space */
+	bool run;		/* whole blocks, all to get new homes */
 	u64 vblock;		/* first block of the bio */
 	u32 nblocks;		/* blocks being provisioned, 0 if none */
+	struct list_head prov;	/* vol->provisioning, while nblocks */
 	atomic_t segments;	/* clones of this bio still in flight */
-	u64 pvbns[HS_RUN_MAX];	/* their new homes */
+	u64 *pvbns;		/* their new homes: pvbn_inline or kmalloc */
+	u64 pvbn_inline[HS_RUN_INLINE];
 	struct page *page;	/* read-modify-write buffer */
 	struct bio_list waiters;	/* writes to the same block, parked */
 	blk_status_t status;
@@ -56,6 +63,9 @@ static inline struct bio *hs_bio_of(struct hs_bio_ctx *ctx)
 {
 	return dm_bio_from_per_bio_data(ctx, sizeof(struct hs_bio_ctx));
 }
+
+/* Largest volume bio: 1 MiB, so that one fits a write-log entry. */
+#define HS_MAX_IO_SECTORS	2048
 
 void hs_pool_worker(struct work_struct *work);
 void hs_defer_bio(struct hs_pool *pool, struct bio *bio);

@@ -119,15 +119,25 @@ int hs_pool_for_each(int (*fn)(struct hs_pool *pool, void *ctx), void *ctx,
 
 /* ---- I/O epochs ---- */
 
+/*
+ * Lockless, for the fast path: count the I/O in the current epoch, and
+ * make sure hs_io_drain() either sees the count or made the epoch
+ * change first (then count again in the new one).  It is a full
+ * barrier: what the caller reads next is read after the count.
+ */
 unsigned int hs_io_start(struct hs_pool *pool)
 {
 	unsigned int e;
 
-	spin_lock(&pool->io_lock);
-	e = pool->io_epoch;
-	atomic_inc(&pool->io_count[e]);
-	spin_unlock(&pool->io_lock);
-	return e;
+	for (;;) {
+		e = READ_ONCE(pool->io_epoch);
+		atomic_inc(&pool->io_count[e]);
+		/* The count before the epoch check (pairs with the drain). */
+		smp_mb__after_atomic();
+		if (likely(READ_ONCE(pool->io_epoch) == e))
+			return e;
+		hs_io_end(pool, e);
+	}
 }
 
 void hs_io_end(struct hs_pool *pool, unsigned int epoch)
@@ -143,8 +153,10 @@ void hs_io_drain(struct hs_pool *pool)
 
 	spin_lock(&pool->io_lock);
 	old = pool->io_epoch;
-	pool->io_epoch ^= 1;
+	WRITE_ONCE(pool->io_epoch, old ^ 1);
 	spin_unlock(&pool->io_lock);
+	/* Pairs with hs_io_start(): the new epoch before the old count. */
+	smp_mb();
 	wait_event(pool->io_wait, !atomic_read(&pool->io_count[old]));
 }
 

@@ -11,11 +11,11 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 #include <linux/hastor.h>
 #include <linux/hastor_format.h>
 
 struct dm_bufio_client;
+struct hs_mapcache;
 struct dm_dev;
 struct netlink_ext_ack;
 
@@ -67,11 +67,16 @@ struct hs_vol {
 	bool dirty;			/* record differs from the voltab */
 	int active;			/* open hastor-vol targets */
 	/*
-	 * Blocks getting a new PVBN, to the hs_bio_ctx doing it: later
-	 * writes to the block wait behind it (partial writes of one block
-	 * must not each get a block of their own).  Under meta_lock.
+	 * Writes (struct hs_bio_ctx) giving blocks a new PVBN, each a run
+	 * of blocks, none overlapping: later writes to one of the blocks
+	 * wait behind it (partial writes of one block must not each get a
+	 * block of their own).  A list: there are as many as writes in
+	 * flight, and a run costs one entry, not one per block.  Under
+	 * meta_lock.
 	 */
-	struct xarray provisioning;
+	struct list_head provisioning;
+	/* The fast path's mapping cache (mapcache.c), while active. */
+	struct hs_mapcache *mc;
 	char name[HASTOR_VOL_NAME_LEN];
 };
 

@@ -7,7 +7,8 @@
  * map() serves without sleeping what the cached metadata answers: reads
  * of mapped blocks (and of unmapped ones, as zeros) and writes to blocks
  * only this volume references, in place, a run of consecutive blocks at
- * a time; dm_accept_partial_bio() cuts a bio where the run ends.  It only trylocks meta_lock, so
+ * a time, however long; dm_accept_partial_bio() cuts a bio where the run
+ * ends.  It only trylocks meta_lock, so
  * a CP or a metadata change never stalls it; whatever it cannot decide
  * goes to the pool's worker (io.c).  Every bio that reaches a data block
  * is counted in the pool's I/O epoch until it completes.
@@ -16,6 +17,7 @@
 #include <linux/slab.h>
 
 #include "io.h"
+#include "mapcache.h"
 #include "vol.h"
 #include "btree.h"
 #include "meta.h"
@@ -25,6 +27,7 @@
 
 static int vol_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
+	struct hs_mapcache *mc;
 	struct hs_vol_tgt *vt;
 	struct hs_pool *pool;
 	struct hs_vol *vol;
@@ -57,6 +60,14 @@ static int vol_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	vt->pool = pool;
 	vt->ro = !(dm_table_get_mode(ti->table) & FMODE_WRITE);
+	/* A bio is one write-log record; an entry fits one message. */
+	err = dm_set_target_max_io_len(ti, HS_MAX_IO_SECTORS);
+	if (err) {
+		ti->error = "cannot set the I/O size";
+		goto err_pool;
+	}
+	/* Allocated outside meta_lock: reclaim may write to the pool. */
+	mc = hs_mc_alloc(ti->len / HASTOR_SECTORS_PER_BLOCK);
 
 	down_write(&pool->meta_lock);
 	vol = hs_vol_find_id(pool, id);
@@ -72,17 +83,14 @@ static int vol_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (!err) {
 		vol->active++;
 		vt->vol = vol;
+		if (!vol->mc)
+			swap(vol->mc, mc);
 	}
 	up_write(&pool->meta_lock);
+	hs_mc_free(mc);
 	if (err)
 		goto err_pool;
 
-	err = dm_set_target_max_io_len(ti, HS_RUN_MAX *
-				       HASTOR_SECTORS_PER_BLOCK);
-	if (err) {
-		ti->error = "cannot set the I/O size";
-		goto err_active;
-	}
 	ti->num_flush_bios = 1;
 	ti->flush_supported = true;
 	ti->num_discard_bios = 1;
@@ -91,10 +99,6 @@ static int vol_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->private = vt;
 	return 0;
 
-err_active:
-	down_write(&pool->meta_lock);
-	vol->active--;
-	up_write(&pool->meta_lock);
 err_pool:
 	hs_pool_put_user(pool);
 	hs_pool_put(pool);
@@ -109,10 +113,13 @@ static void vol_dtr(struct dm_target *ti)
 {
 	struct hs_vol_tgt *vt = ti->private;
 	struct hs_pool *pool = vt->pool;
+	struct hs_mapcache *mc = NULL;
 
 	down_write(&pool->meta_lock);
-	vt->vol->active--;
+	if (!--vt->vol->active)
+		swap(vt->vol->mc, mc);
 	up_write(&pool->meta_lock);
+	hs_mc_free(mc);
 	hs_pool_put_user(pool);
 	hs_pool_put(pool);
 	dm_put_device(ti, vt->pool_dev);
@@ -130,37 +137,87 @@ static void keep_blocks(struct bio *bio, u64 n)
 		dm_accept_partial_bio(bio, end - start);
 }
 
+struct run_scan {
+	struct hs_pool *pool;
+	struct hs_vol *vol;
+	u64 first;
+	u64 run;
+	u64 pvbn0;
+	bool write;
+	bool found;		/* the first block is mapped */
+};
+
+static bool run_scan_fn(void *data, u64 key, const void *value)
+{
+	struct run_scan *rs = data;
+	u64 v = le64_to_cpu(*(const __le64 *)value);
+
+	if (key != rs->first + rs->run)
+		return false;
+	if (!rs->run)
+		rs->found = true;
+	if (v & HASTOR_MAP_ABSENT ||
+	    (rs->write && hs_map_time(v) < rs->vol->snap_time) ||
+	    (rs->run && hs_map_pvbn(v) != rs->pvbn0 + rs->run))
+		return false;
+	if (!rs->run)
+		rs->pvbn0 = hs_map_pvbn(v);
+	rs->run++;
+	return true;
+}
+
 /*
  * The longest run of blocks from the bio's first that the fast path may
  * serve with one remap: mapped, present, at consecutive PVBNs on one
- * member, and for writes this volume's alone.  0: none.
+ * member, and for writes this volume's alone.  0: none.  *lookup tells
+ * why: -ENODATA when the first block is unmapped, -EWOULDBLOCK when a
+ * node was not cached.
  */
 static u64 fast_run(struct hs_pool *pool, struct hs_vol *vol, u64 first,
 		    u64 nblocks, bool write, u64 *pvbn0, int *lookup)
 {
-	__le64 vals[HS_RUN_MAX];
+	struct run_scan rs = {
+		.pool = pool, .vol = vol, .first = first, .write = write,
+	};
 	struct hs_member *m;
 	sector_t block;
-	u64 v, run, i;
 
-	*lookup = hs_btree_lookup_run_cached(pool, hs_mapping_info(),
-					     vol->root, first, vals,
-					     min_t(u64, nblocks, HS_RUN_MAX));
-	if (*lookup <= 0)
+	*lookup = hs_btree_scan_cached(pool, hs_mapping_info(), vol->root,
+				       first, nblocks, run_scan_fn, &rs);
+	if (!*lookup && !rs.found)
+		*lookup = -ENODATA;
+	if (!rs.run || hs_member_of(pool, rs.pvbn0, &m, &block))
 		return 0;
-	for (i = 0; i < *lookup; i++) {
-		v = le64_to_cpu(vals[i]);
-		if (v & HASTOR_MAP_ABSENT ||
-		    (write && hs_map_time(v) < vol->snap_time) ||
-		    (i && hs_map_pvbn(v) != *pvbn0 + i))
-			break;
-		if (!i)
-			*pvbn0 = hs_map_pvbn(v);
+	*pvbn0 = rs.pvbn0;
+	return min(rs.run, m->pvbn_start + m->data_blocks - rs.pvbn0);
+}
+
+/*
+ * A write of whole blocks whose first needs a new home: give the worker
+ * up to HS_RUN_MAX of them to provision together (io.c, process_run).
+ * Their new homes need an array beyond the per-bio data's; without one,
+ * the run is cut to what fits there.
+ */
+static void defer_run(struct hs_pool *pool, struct bio *bio,
+		      struct hs_bio_ctx *ctx)
+{
+	u64 n = min_t(u64, HS_RUN_MAX,
+		      bio_sectors(bio) / HASTOR_SECTORS_PER_BLOCK);
+
+	if (n > HS_RUN_INLINE) {
+		u64 *pvbns = kmalloc_array(n, sizeof(u64),
+					   GFP_NOWAIT | __GFP_NOWARN);
+
+		if (pvbns)
+			ctx->pvbns = pvbns;
+		else
+			n = HS_RUN_INLINE;
 	}
-	run = i;
-	if (!run || hs_member_of(pool, *pvbn0, &m, &block))
-		return 0;
-	return min(run, m->pvbn_start + m->data_blocks - *pvbn0);
+	keep_blocks(bio, n);
+	ctx->run = true;
+	if (pool->wlog)
+		hs_log_bio(pool, bio);
+	hs_defer_bio(pool, bio);
 }
 
 static int vol_map(struct dm_target *ti, struct bio *bio)
@@ -170,11 +227,12 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 	struct hs_pool *pool = vt->pool;
 	bool write = op_is_write(bio_op(bio));
 	sector_t start = dm_target_offset(ti, bio->bi_iter.bi_sector);
-	u64 nblocks, run, pvbn0 = 0;
+	u64 nblocks, run, pvbn0 = 0, token;
 	int lookup;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->vt = vt;
+	ctx->pvbns = ctx->pvbn_inline;
 	ctx->vblock = start >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
 	bio->bi_iter.bi_sector = start;
 
@@ -199,6 +257,22 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 	}
 	nblocks = ((bio_end_sector(bio) - 1) >>
 		   (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT)) - ctx->vblock + 1;
+	if (hs_mc_lookup(pool, vt->vol, ctx->vblock, nblocks, write, &pvbn0,
+			 &token)) {
+		ctx->epoch = hs_io_start(pool);
+		if (hs_mc_valid(vt->vol, ctx->vblock, token) &&
+		    READ_ONCE(pool->state) != HASTOR_POOL_FAILED) {
+			if (write && pool->wlog)
+				hs_log_bio(pool, bio);
+			hs_remap(pool, bio, pvbn0);
+			ctx->tracked = true;
+			if (!ctx->logged)
+				return DM_MAPIO_REMAPPED;
+			hs_submit_clone(pool, bio);
+			return DM_MAPIO_SUBMITTED;
+		}
+		hs_io_end(pool, ctx->epoch);
+	}
 	if (!down_read_trylock(&pool->meta_lock))
 		goto defer;
 	if (pool->state == HASTOR_POOL_FAILED) {
@@ -222,17 +296,14 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 		 */
 		if (write && lookup != -EWOULDBLOCK &&
 		    !(start & (HASTOR_SECTORS_PER_BLOCK - 1)) &&
-		    bio_sectors(bio) >= 2 * HASTOR_SECTORS_PER_BLOCK) {
-			keep_blocks(bio, min_t(u64, HS_RUN_MAX,
-					       bio_sectors(bio) /
-					       HASTOR_SECTORS_PER_BLOCK));
-			if (pool->wlog)
-				hs_log_bio(pool, bio);
-			hs_defer_bio(pool, bio);
+		    bio_sectors(bio) >= HASTOR_SECTORS_PER_BLOCK) {
+			defer_run(pool, bio, ctx);
 			return DM_MAPIO_SUBMITTED;
 		}
 		goto defer;
 	}
+	/* The next small bio here will not need meta_lock. */
+	hs_mc_fill(pool, vt->vol, ctx->vblock, nblocks);
 	keep_blocks(bio, run);
 	if (write && pool->wlog)
 		hs_log_bio(pool, bio);
@@ -262,6 +333,10 @@ static int vol_end_io(struct dm_target *ti, struct bio *bio,
 	if (ctx->tracked) {
 		ctx->tracked = false;
 		hs_io_end(ctx->vt->pool, ctx->epoch);
+	}
+	if (ctx->pvbns != ctx->pvbn_inline) {
+		kfree(ctx->pvbns);
+		ctx->pvbns = ctx->pvbn_inline;
 	}
 	return DM_ENDIO_DONE;
 }

@@ -23,6 +23,7 @@
 #include <kunit/visibility.h>
 
 #include "vol.h"
+#include "mapcache.h"
 #include "btree.h"
 #include "spacemap.h"
 #include "node.h"
@@ -174,7 +175,7 @@ static int load_record(void *data, u64 key, const void *value, bool shared)
 	vol->flags = flags;
 	vol->snap_time = le32_to_cpu(r->snap_time);
 	memcpy(vol->name, r->name, sizeof(vol->name));
-	xa_init(&vol->provisioning);
+	INIT_LIST_HEAD(&vol->provisioning);
 	list_add_tail(&vol->list, &pool->vols);
 	return 0;
 }
@@ -272,7 +273,6 @@ void hs_vol_unload(struct hs_pool *pool)
 
 	list_for_each_entry_safe(vol, tmp, &pool->vols, list) {
 		list_del(&vol->list);
-		xa_destroy(&vol->provisioning);
 		kfree(vol);
 	}
 }
@@ -323,7 +323,7 @@ static struct hs_vol *vol_new(struct hs_pool *pool, const char *name)
 	vol->root = HASTOR_NO_BLOCK;
 	vol->ctime_ns = ktime_get_real_ns();
 	vol->dirty = true;
-	xa_init(&vol->provisioning);
+	INIT_LIST_HEAD(&vol->provisioning);
 	strscpy(vol->name, name, sizeof(vol->name));
 	list_add_tail(&vol->list, &pool->vols);
 	pool->txn_dirty = true;
@@ -502,6 +502,7 @@ int hs_vol_snapshot(struct hs_pool *pool, const char *name,
 		goto out;
 	vol->snap_time = s->snap_time;
 	vol->dirty = true;
+	hs_mc_invalidate_all(vol);
 	/*
 	 * Writes to vol issued before now may go in place into blocks the
 	 * snapshot now shares: let them land before anyone can read it.
@@ -592,7 +593,6 @@ int hs_vol_delete(struct hs_pool *pool, const char *name, const char **why)
 	}
 	hs_btree_drop(pool, &mapping_info, vol->root);
 	list_del(&vol->list);
-	xa_destroy(&vol->provisioning);
 	kfree(vol);
 	pool->txn_dirty = true;
 	/*

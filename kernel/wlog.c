@@ -357,6 +357,14 @@ int hs_wlog_attach(const char *path, bool do_format,
 		if (err)
 			goto err_msg;
 	}
+	/* A half must hold an entry of the largest volume bio. */
+	if (log->layout.half_sectors < HASTOR_WLOG_HALF_HDR_SECTORS +
+	    hs_wlog_hdr_sectors(HASTOR_WLOG_MAX_RECORDS, log->layout.unit) +
+	    log->layout.unit + HS_MAX_IO_SECTORS) {
+		why = "device too small for a write log (9 MiB at least)";
+		err = -ENOSPC;
+		goto err_msg;
+	}
 	err = hs_wlog_scan(log, &why);
 	if (err)
 		goto err_msg;
@@ -621,6 +629,7 @@ static struct hs_wlog_entry_io *take_entry(struct hs_wlog *log, u32 *hdr,
 	struct hs_wlog_half_state *h;
 	struct hs_bio_ctx *ctx, *tmp;
 	u32 nr = 0, total = 0, limit, max_hdr;
+	LIST_HEAD(too_big);
 	bool open;
 
 	/*
@@ -643,6 +652,11 @@ static struct hs_wlog_entry_io *take_entry(struct hs_wlog *log, u32 *hdr,
 	list_for_each_entry_safe(ctx, tmp, &log->queued, wlog_list) {
 		u32 n = data_sectors(ctx);
 
+		/* Volume bios are at most HS_MAX_IO_SECTORS: never here. */
+		if (WARN_ON_ONCE(n > limit)) {
+			list_move_tail(&ctx->wlog_list, &too_big);
+			continue;
+		}
 		if (nr == HASTOR_WLOG_MAX_RECORDS ||
 		    (nr && *data + n > limit))
 			break;
@@ -728,6 +742,7 @@ none:
 	io = NULL;
 out:
 	spin_unlock_irq(&log->lock);
+	fail_all(&too_big, BLK_STS_IOERR);
 	return io;
 }
 

@@ -223,6 +223,78 @@ static int m_put(struct kunit *test, struct bt_fix *f,
 	return 0;
 }
 
+struct run_seen {
+	struct kunit *test;
+	struct hs_model *m;
+	u64 first;		/* model index of the run's first key */
+	u64 next;		/* the run index fn should hear of next */
+	u64 replaced;
+	int bad;
+};
+
+/* A run insert reports every key once, in order, with what it replaced. */
+static void run_seen_fn(void *ctx, u64 i, const void *old)
+{
+	struct run_seen *rs = ctx;
+	u64 prev = rs->m->v[rs->first + i];
+	u8 want[256];
+
+	if (i != rs->next++)
+		rs->bad++;
+	if (!old != (prev == HS_MODEL_NONE)) {
+		rs->bad++;
+		return;
+	}
+	if (!old)
+		return;
+	rs->replaced++;
+	hs_model_value(rs->m, prev, want);
+	if (memcmp(old, want, rs->m->value_size))
+		rs->bad++;
+}
+
+/* Insert or replace indexes i .. i + n - 1 (stride 1) in one run. */
+static int m_put_run(struct kunit *test, struct bt_fix *f,
+		     const struct hs_btree_info *info, int t, u64 i, u64 n)
+{
+	struct hs_model *m = &f->m[t];
+	struct run_seen rs = { .test = test, .m = m, .first = i };
+	u64 *seeds, k;
+	u8 *vals;
+	int err;
+
+	seeds = kunit_kmalloc_array(test, n, sizeof(u64), GFP_KERNEL);
+	vals = kunit_kmalloc_array(test, n, m->value_size, GFP_KERNEL);
+	if (!seeds || !vals)
+		return -ENOMEM;
+	for (k = 0; k < n; k++) {
+		seeds[k] = model_seed(&f->seed);
+		hs_model_value(m, seeds[k], vals + k * m->value_size);
+	}
+	down_write(&f->pool->meta_lock);
+	err = hs_btree_insert_run(f->pool, info, &f->root[t], i, n, vals,
+				  run_seen_fn, &rs);
+	up_write(&f->pool->meta_lock);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, rs.bad, 0);
+	KUNIT_EXPECT_EQ(test, rs.next, n);
+	for (k = 0; k < n; k++)
+		hs_model_set(m, i + k, seeds[k]);
+	kunit_kfree(test, seeds);
+	kunit_kfree(test, vals);
+	return err ? err : (rs.bad ? -EINVAL : 0);
+}
+
+/* A run of random length (up to past two leaves) from a random index. */
+static int m_put_random_run(struct kunit *test, struct bt_fix *f,
+			    const struct hs_btree_info *info, int t)
+{
+	u64 nr = f->m[t].nr, i = hs_test_rand(&f->seed) % nr;
+	u64 n = 1 + hs_test_rand(&f->seed) % 600;
+
+	return m_put_run(test, f, info, t, i, min(n, nr - i));
+}
+
 static int m_del(struct kunit *test, struct bt_fix *f,
 		 const struct hs_btree_info *info, int t, u64 i)
 {
@@ -272,7 +344,7 @@ static int m_get(struct kunit *test, struct bt_fix *f,
  */
 static void model_run(struct kunit *test, const struct hs_btree_info *info,
 		      u64 nr, u64 stride, u64 fill, bool ascending,
-		      u64 random_ops)
+		      u64 random_ops, bool runs)
 {
 	struct bt_fix *f = test->priv;
 	struct hs_pool *pool = f->pool;
@@ -288,7 +360,10 @@ static void model_run(struct kunit *test, const struct hs_btree_info *info,
 
 	for (k = 0; k < fill && !err; k++) {
 		i = ascending ? k : hs_test_rand(&f->seed) % nr;
-		err = m_put(test, f, info, 0, i);
+		if (runs && !ascending)
+			err = m_put_random_run(test, f, info, 0);
+		else
+			err = m_put(test, f, info, 0, i);
 	}
 	KUNIT_ASSERT_EQ(test, err, 0);
 	KUNIT_ASSERT_EQ(test, t_node(pool, f->root[0], &level, &nodes), 0);
@@ -301,6 +376,11 @@ static void model_run(struct kunit *test, const struct hs_btree_info *info,
 		i = hs_test_rand(&f->seed) % nr;
 		switch (hs_test_rand(&f->seed) % 4) {
 		case 0:
+			if (runs) {
+				err = m_put_random_run(test, f, info, 0);
+				break;
+			}
+			fallthrough;
 		case 1:
 			err = m_put(test, f, info, 0, i);
 			break;
@@ -355,16 +435,28 @@ static void model_run(struct kunit *test, const struct hs_btree_info *info,
 	KUNIT_EXPECT_EQ(test, pool->state, HASTOR_POOL_ACTIVE);
 }
 
-/* 8-byte values, 250 per node: ascending fill to three levels. */
+/*
+ * 8-byte values, 250 per node: ascending fill to three levels (which
+ * takes over 250 leaves: in-order inserts leave them full).
+ */
 static void hs_btree_model_mapping_test(struct kunit *test)
 {
-	model_run(test, &map_plain, 40000, 65537, 34000, true, 20000);
+	model_run(test, &map_plain, 70000, 65537, 66000, true, 20000, false);
+}
+
+/*
+ * Run inserts (stride 1): random runs of up to 600 keys, across leaf
+ * boundaries, over holes and present keys, mixed with single changes.
+ */
+static void hs_btree_model_run_test(struct kunit *test)
+{
+	model_run(test, &map_plain, 80000, 1, 800, false, 3000, true);
 }
 
 /* 192-byte values, 20 per leaf: random fill to three levels. */
 static void hs_btree_model_voltab_test(struct kunit *test)
 {
-	model_run(test, &voltab_plain, 8000, 3, 7000, false, 6000);
+	model_run(test, &voltab_plain, 8000, 3, 7000, false, 6000, false);
 }
 
 /* Empty trees, extreme keys, keys below every bound. */
@@ -614,6 +706,91 @@ static void hs_btree_cached_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pool->sm.nr_used, 0ULL);
 }
 
+struct scan_seen {
+	u64 next_key;		/* the key the scan should visit next */
+	u64 seen;
+	u64 stop_after;
+	int bad;
+};
+
+static bool scan_seen_fn(void *ctx, u64 key, const void *value)
+{
+	struct scan_seen *ss = ctx;
+
+	if (key != ss->next_key || le64_to_cpu(*(const __le64 *)value) !=
+	    key / 2 * 3)
+		ss->bad++;
+	ss->next_key = key + 2;
+	return ++ss->seen < ss->stop_after;
+}
+
+static int t_scan(struct hs_pool *pool, u64 root, u64 key, u64 n,
+		  struct scan_seen *ss)
+{
+	int err;
+
+	down_read(&pool->meta_lock);
+	err = hs_btree_scan_cached(pool, &map_plain, root, key, n,
+				   scan_seen_fn, ss);
+	up_read(&pool->meta_lock);
+	return err;
+}
+
+/* Range scans cross leaves, keep order, stop when told, never read. */
+static void hs_btree_scan_test(struct kunit *test)
+{
+	struct bt_fix *f = test->priv;
+	struct hs_pool *pool = f->pool;
+	struct scan_seen ss;
+	__le64 v, out;
+	bool replaced;
+	u64 i, b;
+
+	KUNIT_ASSERT_EQ(test, t_create(pool, &map_plain, &f->root[0]), 0);
+	ss = (struct scan_seen){ .stop_after = U64_MAX };
+	KUNIT_EXPECT_EQ(test, t_scan(pool, f->root[0], 0, 100, &ss), 0);
+	KUNIT_EXPECT_EQ(test, ss.seen, 0ULL);
+	/* Even keys 0 .. 3998: 2000 entries over many leaves. */
+	for (i = 0; i < 2000; i++) {
+		v = cpu_to_le64(i * 3);
+		KUNIT_ASSERT_EQ(test, t_insert(pool, &map_plain, &f->root[0],
+					       i * 2, &v, NULL, &replaced), 0);
+	}
+	ss = (struct scan_seen){ .next_key = 1000, .stop_after = U64_MAX };
+	KUNIT_EXPECT_EQ(test, t_scan(pool, f->root[0], 999, 1001, &ss), 0);
+	KUNIT_EXPECT_EQ(test, ss.seen, 500ULL);
+	KUNIT_EXPECT_EQ(test, ss.bad, 0);
+	ss = (struct scan_seen){ .next_key = 0, .stop_after = U64_MAX };
+	KUNIT_EXPECT_EQ(test, t_scan(pool, f->root[0], 0, 1000000, &ss), 0);
+	KUNIT_EXPECT_EQ(test, ss.seen, 2000ULL);
+	KUNIT_EXPECT_EQ(test, ss.bad, 0);
+	ss = (struct scan_seen){ .next_key = 10, .stop_after = 7 };
+	KUNIT_EXPECT_EQ(test, t_scan(pool, f->root[0], 10, 3000, &ss), 0);
+	KUNIT_EXPECT_EQ(test, ss.seen, 7ULL);
+	KUNIT_EXPECT_EQ(test, ss.bad, 0);
+	ss = (struct scan_seen){ .stop_after = U64_MAX };
+	KUNIT_EXPECT_EQ(test, t_scan(pool, f->root[0], 4000, 100, &ss), 0);
+	KUNIT_EXPECT_EQ(test, ss.seen, 0ULL);
+
+	/* Written out and evicted: the scan must not read. */
+	KUNIT_ASSERT_EQ(test, hs_meta_write_all(pool), 0);
+	for (b = 0; b < pool->sm.nr_blocks; b++)
+		if (hs_sm_count(pool, b))
+			hs_meta_forget(pool, b);
+	ss = (struct scan_seen){ .next_key = 1000, .stop_after = U64_MAX };
+	KUNIT_EXPECT_EQ(test, t_scan(pool, f->root[0], 1000, 10, &ss),
+			-EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, t_lookup(pool, &map_plain, f->root[0], 1000,
+				       &out), 0);
+	ss = (struct scan_seen){ .next_key = 1000, .stop_after = U64_MAX };
+	KUNIT_EXPECT_EQ(test, t_scan(pool, f->root[0], 1000, 10, &ss), 0);
+	KUNIT_EXPECT_EQ(test, ss.seen, 5ULL);
+	KUNIT_EXPECT_EQ(test, ss.bad, 0);
+	t_drop(pool, &map_plain, f->root[0]);
+	f->root[0] = HASTOR_NO_BLOCK;
+	KUNIT_EXPECT_EQ(test, pool->sm.nr_used, 0ULL);
+}
+
 /* ---- shared trees over counted data blocks ---- */
 
 /* A data block for a new value, as a completed write records it. */
@@ -651,6 +828,62 @@ out:
 	if (replaced)
 		KUNIT_EXPECT_EQ(test, le64_to_cpu(old), prev);
 	return 0;
+}
+
+struct d_run {
+	struct hs_pool *pool;
+	struct hs_model *m;
+	const __le64 *vals;
+	u64 first;
+	u64 next;
+	int bad;
+};
+
+static void d_run_fn(void *ctx, u64 i, const void *old)
+{
+	struct d_run *r = ctx;
+	u64 prev = r->m->v[r->first + i];
+
+	if (i != r->next++ ||
+	    (old ? le64_to_cpu(*(const __le64 *)old) != prev :
+		   prev != HS_MODEL_NONE))
+		r->bad++;
+	hs_sm_commit_data(r->pool, hs_map_pvbn(le64_to_cpu(r->vals[i])));
+	if (old)
+		hs_mapping_info()->dec(r->pool, old);
+}
+
+/* New data blocks for indexes i .. i + n - 1, recorded in one run. */
+static int d_write_run(struct kunit *test, struct bt_fix *f, int t, u64 i,
+		       u64 n)
+{
+	struct hs_pool *pool = f->pool;
+	struct hs_model *m = &f->m[t];
+	struct d_run r = { .pool = pool, .m = m, .first = i };
+	__le64 *vals;
+	u64 k, pvbn;
+	int err = 0;
+
+	vals = kunit_kmalloc_array(test, n, sizeof(*vals), GFP_KERNEL);
+	if (!vals)
+		return -ENOMEM;
+	r.vals = vals;
+	down_write(&pool->meta_lock);
+	for (k = 0; k < n && !err; k++) {
+		err = hs_sm_reserve_data(pool, &pvbn);
+		vals[k] = cpu_to_le64(hs_map_make(pvbn, 0));
+	}
+	if (!err)
+		err = hs_btree_insert_run(pool, hs_mapping_info(), &f->root[t],
+					  i, n, vals, d_run_fn, &r);
+	up_write(&pool->meta_lock);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, r.bad, 0);
+	KUNIT_EXPECT_EQ(test, r.next, n);
+	for (k = 0; k < r.next; k++)
+		hs_model_set(m, i + k, le64_to_cpu(vals[k]));
+	kunit_kfree(test, vals);
+	return err ? err : (r.bad ? -EINVAL : 0);
 }
 
 /* Unmap, as a discard does. */
@@ -700,11 +933,20 @@ static int d_random(struct kunit *test, struct bt_fix *f, int t, int ops)
 
 	for (k = 0; k < ops && !err; k++) {
 		u64 i = hs_test_rand(&f->seed) % f->m[t].nr;
+		u64 n = 1 + hs_test_rand(&f->seed) % 32;
 
-		if (hs_test_rand(&f->seed) % 4)
-			err = d_write(test, f, t, i);
-		else
+		switch (hs_test_rand(&f->seed) % 32) {
+		case 0:
+			/* Runs copy shared leaves and drop what they replace. */
+			err = d_write_run(test, f, t, i,
+					  min(n, f->m[t].nr - i));
+			break;
+		case 1 ... 8:
 			err = d_discard(test, f, t, i);
+			break;
+		default:
+			err = d_write(test, f, t, i);
+		}
 	}
 	return err;
 }
@@ -811,9 +1053,11 @@ static struct kunit_case hastor_btree_cases[] = {
 	KUNIT_CASE(hs_btree_edges_test),
 	KUNIT_CASE(hs_btree_model_mapping_test),
 	KUNIT_CASE(hs_btree_model_voltab_test),
+	KUNIT_CASE(hs_btree_model_run_test),
 	KUNIT_CASE(hs_btree_cow_test),
 	KUNIT_CASE(hs_btree_enospc_test),
 	KUNIT_CASE(hs_btree_cached_test),
+	KUNIT_CASE(hs_btree_scan_test),
 	KUNIT_CASE_PARAM(hs_btree_share_test, share_gen_params),
 	{}
 };

@@ -15,7 +15,7 @@ from hvm import wait_for
 from pool import setup, writes, verify_after_crash, expect, DD
 
 LOG_SECTORS = 131072        # 64 MiB of the local disk
-SMALL_LOG = 12288           # 6 MiB: 1.25 MiB halves, many switches
+SMALL_LOG = 20480           # 10 MiB: 2.25 MiB halves, many switches
 
 
 def disks(vm, log_sectors=LOG_SECTORS):
@@ -102,7 +102,7 @@ def test_log_space(h):
     vm.out("hactl pool create tank /dev/mapper/pd")
     vm.out("hactl vol create tank/v --size 64M")
     w = wlog_info(vm)
-    expect(w["half_size"] == 2560 * 512, "half size %s", w["half_size"])
+    expect(w["half_size"] == 4608 * 512, "half size %s", w["half_size"])
     vm.out("%s if=/dev/urandom of=/tmp/data bs=1M count=24 status=none"
            % DD)
     vm.out("%s if=/tmp/data of=/dev/mapper/tank:v bs=64k oflag=direct "
@@ -111,7 +111,7 @@ def test_log_space(h):
            "oflag=direct,dsync count=512 status=none" % DD, timeout=600)
     w = wlog_info(vm)
     expect(w["bytes"] > 24 << 20, "log bytes %s", w)
-    expect(w["cps"] >= 4, "only %d log CPs for 26 MiB through 2.5 MiB of "
+    expect(w["cps"] >= 4, "only %d log CPs for 26 MiB through 4.5 MiB of "
            "log halves", w["cps"])
     got = vm.out("%s if=/dev/mapper/tank:v bs=1M count=24 iflag=direct "
                  "status=none | sha256sum" % DD)
@@ -207,16 +207,16 @@ def test_two_pools(h):
     for p in ("a", "b"):
         vm.out("hactl pool create %s /dev/mapper/p%s && "
                "hactl vol create %s/v --size 16M" % (p, p, p))
-    dd("a", 0, 10)              # past half the half: one CP
+    dd("a", 0, 18)              # past half the half: one CP
     wait_for(lambda: wlog_info(vm)["cps"] == 1, 60, "the CP at half fill",
              interval=0.5)
     dd("b", 0, 2)               # b's entries: older half, not covered
-    dd("a", 10, 10)             # a's: the switch, then the newer half
+    dd("a", 18, 18)             # a's: the switch, then the newer half
     w = wlog_info(vm)
     expect(w["cps"] == 1, "a second CP ran: %s", w)
     live = [x for x in w["halves"] if x["live"]]
     expect(len(live) == 2, "expected both halves live: %s", w)
-    want_a, want_b = digest("a", 20), digest("b", 2)
+    want_a, want_b = digest("a", 36), digest("b", 2)
     vm.kill()
     vm.start()
     boot()
@@ -224,7 +224,7 @@ def test_two_pools(h):
     w = wlog_info(vm)
     expect(any(x["live"] for x in w["halves"]), "b's half freed: %s", w)
     vm.out("hactl pool import b --disks /dev/mapper/pb")
-    expect(digest("a", 20) == want_a, "pool a's data differs")
+    expect(digest("a", 36) == want_a, "pool a's data differs")
     expect(digest("b", 2) == want_b, "pool b's data differs (its log "
            "entries were dropped)")
     w = wlog_info(vm)
