@@ -147,7 +147,9 @@ static void new_block_endio(struct bio *clone)
 	queue_work(pool->wq, &pool->worker);
 }
 
-static int read_block(struct hs_pool *pool, u64 pvbn, struct page *page)
+/* Read or write one data block, synchronously (also wlog_replay.c). */
+int hs_block_io(struct hs_pool *pool, u64 pvbn, struct page *page,
+		blk_opf_t opf)
 {
 	struct hs_member *m;
 	struct bio *bio;
@@ -156,7 +158,7 @@ static int read_block(struct hs_pool *pool, u64 pvbn, struct page *page)
 
 	if (hs_member_of(pool, pvbn, &m, &block))
 		return -EILSEQ;
-	bio = bio_alloc_bioset(m->bdev, 1, REQ_OP_READ, GFP_NOIO, &pool->bs);
+	bio = bio_alloc_bioset(m->bdev, 1, opf, GFP_NOIO, &pool->bs);
 	bio->bi_iter.bi_sector = block << (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
 	__bio_add_page(bio, page, HASTOR_BLOCK_SIZE, 0);
 	err = submit_bio_wait(bio);
@@ -194,7 +196,7 @@ static void write_new_block(struct hs_pool *pool, struct bio *bio, u64 old)
 			goto err;
 		if (old == HASTOR_NO_BLOCK)
 			clear_highpage(ctx->page);
-		else if (read_block(pool, old, ctx->page))
+		else if (hs_block_io(pool, old, ctx->page, REQ_OP_READ))
 			goto err;
 		buf = kmap_local_page(ctx->page);
 		bio_for_each_segment(bv, bio, iter) {

@@ -71,6 +71,8 @@ void hs_pool_worker(struct work_struct *work);
 void hs_defer_bio(struct hs_pool *pool, struct bio *bio);
 void hs_defer_flush(struct hs_pool *pool, struct bio *bio);
 int hs_remap(struct hs_pool *pool, struct bio *bio, u64 pvbn);
+int hs_block_io(struct hs_pool *pool, u64 pvbn, struct page *page,
+		blk_opf_t opf);
 void hs_log_bio(struct hs_pool *pool, struct bio *bio);
 void hs_submit_clone(struct hs_pool *pool, struct bio *bio);
 void hs_bio_release(struct bio *bio, blk_status_t status, bool log_side);

@@ -23,6 +23,7 @@
 
 #include "wlog.h"
 #include "btree.h"
+#include "io.h"
 #include "meta.h"
 #include "pool.h"
 #include "spacemap.h"
@@ -34,24 +35,6 @@ struct replay {
 	struct page *page;	/* one block */
 	u64 records;
 };
-
-static int block_io(struct hs_pool *pool, u64 pvbn, struct page *page,
-		    blk_opf_t opf)
-{
-	struct hs_member *m;
-	struct bio *bio;
-	sector_t block;
-	int err;
-
-	if (hs_member_of(pool, pvbn, &m, &block))
-		return -EILSEQ;
-	bio = bio_alloc(m->bdev, 1, opf, GFP_NOIO);
-	bio->bi_iter.bi_sector = block << (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
-	__bio_add_page(bio, page, HASTOR_BLOCK_SIZE, 0);
-	err = submit_bio_wait(bio);
-	bio_put(bio);
-	return err;
-}
 
 /* Give block b of vol the sectors [from, to) of it from src. */
 static int write_block(struct replay *r, struct hs_vol *vol, u64 b,
@@ -77,7 +60,7 @@ static int write_block(struct replay *r, struct hs_vol *vol, u64 b,
 	}
 	if (!whole) {
 		if (mapped)
-			err = block_io(pool, old, r->page, REQ_OP_READ);
+			err = hs_block_io(pool, old, r->page, REQ_OP_READ);
 		else
 			clear_highpage(r->page);
 		if (err)
@@ -88,7 +71,7 @@ static int write_block(struct replay *r, struct hs_vol *vol, u64 b,
 	kunmap_local(p);
 
 	if (mapped && hs_map_time(v) >= vol->snap_time)
-		return block_io(pool, old, r->page, REQ_OP_WRITE);
+		return hs_block_io(pool, old, r->page, REQ_OP_WRITE);
 
 	err = hs_sm_reserve_data(pool, &pvbn);
 	if (err == -ENOSPC && pool->sm.nr_pending) {
@@ -98,7 +81,7 @@ static int write_block(struct replay *r, struct hs_vol *vol, u64 b,
 	}
 	if (err)
 		return err;
-	err = block_io(pool, pvbn, r->page, REQ_OP_WRITE);
+	err = hs_block_io(pool, pvbn, r->page, REQ_OP_WRITE);
 	if (!err) {
 		val = cpu_to_le64(hs_map_make(pvbn, pool->snap_time));
 		err = hs_btree_insert(pool, hs_mapping_info(), &vol->root, b,

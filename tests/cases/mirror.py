@@ -14,7 +14,7 @@ import random
 from hvm import wait_for
 from ccm import configure, links, link_counter, wait_links, wait_partner, \
     MODULE
-from pool import writes, verify_after_crash, expect, DD
+from pool import writes, verify_after_crash, hswriter_blocks, expect
 from wlog import LOG_SECTORS, wlog_info
 
 
@@ -46,13 +46,7 @@ def mirror_image(b, vol_id, path):
     seed)}."""
     b.out("rm -f %s && hactl wlog dump /dev/mapper/nv --partner --all "
           "--volume %d --image %s" % (path, vol_id, path), timeout=300)
-    found = {}
-    for line in b.out("hswriter verify %s --blocks 8192" % path,
-                      timeout=300).splitlines():
-        f = line.split()
-        expect(f[0] == "B", "damaged block in the mirror: %s", line)
-        found[int(f[2])] = (int(f[1]), int(f[3]), int(f[4]))
-    return found
+    return hswriter_blocks(b, path, 8192, "in the mirror: ")
 
 
 def test_kills(h):
@@ -127,12 +121,7 @@ def test_partner_down(h):
            writer.output[-300:])
     acked, _ = writes(writer.output)
     a.out("sync")
-    found = {}
-    for line in a.out("hswriter verify /dev/mapper/tank:v --blocks 4096",
-                      timeout=300).splitlines():
-        f = line.split()
-        expect(f[0] == "B", "damaged block: %s", line)
-        found[int(f[2])] = (int(f[1]), int(f[3]), int(f[4]))
+    found = hswriter_blocks(a, "/dev/mapper/tank:v", 4096)
     last = {0: acked[0][-1][0]}
     lost = verify_after_crash(found, acked, last, {0: 5})
     expect(not lost, "%d lost writes, e.g. %s", len(lost), lost[:3])
@@ -175,12 +164,7 @@ def test_link_cut(h):
     expect("pwrite" not in writer.output, "a write failed: %s",
            writer.output[-300:])
     acked, _ = writes(writer.output)
-    found = {}
-    for line in a.out("hswriter verify /dev/mapper/tank:v --blocks 4096",
-                      timeout=300).splitlines():
-        f = line.split()
-        expect(f[0] == "B", "damaged block: %s", line)
-        found[int(f[2])] = (int(f[1]), int(f[3]), int(f[4]))
+    found = hswriter_blocks(a, "/dev/mapper/tank:v", 4096)
     lost = verify_after_crash(found, acked, {0: acked[0][-1][0]}, {0: 9})
     expect(not lost, "%d lost writes, e.g. %s", len(lost), lost[:3])
     expect(w["sync"] == "in-sync", "not in sync after the cut: %s", w)

@@ -63,6 +63,18 @@ def writes(job_output):
     return acked, flushed
 
 
+def hswriter_blocks(vm, dev, blocks, what=""):
+    """hswriter verify on dev: {block: (tag, seq, seed)}; any block
+    holding something else fails."""
+    found = {}
+    for line in vm.out("hswriter verify %s --blocks %d" % (dev, blocks),
+                       timeout=300).splitlines():
+        f = line.split()
+        expect(f[0] == "B", "%sdamaged block %s", what, line)
+        found[int(f[2])] = (int(f[1]), int(f[3]), int(f[4]))
+    return found
+
+
 def verify_after_crash(found, acked, flushed, seeds):
     """found: {block: (tag, seq, seed)}.  Every write acknowledged before
     its writer's last flush must be there, or a later write of the same
@@ -250,12 +262,8 @@ def test_crash_consistency(h):
         out = vm.out("hactl pool check /dev/vda")
         expect("clean" in out, "round %d: checker: %s", r, out)
         vm.out("hactl pool import tank --disks /dev/vda")
-        found = {}
-        for line in vm.out("hswriter verify /dev/mapper/tank:v --blocks "
-                           "%d" % (4 * per), timeout=300).splitlines():
-            f = line.split()
-            expect(f[0] == "B", "round %d: damaged block %s", r, line)
-            found[int(f[2])] = (int(f[1]), int(f[3]), int(f[4]))
+        found = hswriter_blocks(vm, "/dev/mapper/tank:v", 4 * per,
+                                "round %d: " % r)
         seeds = {t: r * 10 + t for t in range(4)}
         for t, text in enumerate(outputs):
             acked, flushed = writes(text)

@@ -12,7 +12,8 @@ import os
 import random
 
 from hvm import wait_for
-from pool import setup, writes, verify_after_crash, expect, DD
+from pool import setup, writes, verify_after_crash, hswriter_blocks, \
+    expect, DD
 
 LOG_SECTORS = 131072        # 64 MiB of the local disk
 SMALL_LOG = 20480           # 10 MiB: 2.25 MiB halves, many switches
@@ -68,12 +69,8 @@ def test_local_replay(h):
         expect("clean" in out, "round %d: checker: %s", r, out)
         vm.out("hactl node set --nvram /dev/mapper/nv")
         vm.out("hactl pool import tank --disks /dev/mapper/pd")
-        found = {}
-        for line in vm.out("hswriter verify /dev/mapper/tank:v --blocks "
-                           "%d" % (4 * per), timeout=300).splitlines():
-            f = line.split()
-            expect(f[0] == "B", "round %d: damaged block %s", r, line)
-            found[int(f[2])] = (int(f[1]), int(f[3]), int(f[4]))
+        found = hswriter_blocks(vm, "/dev/mapper/tank:v", 4 * per,
+                                "round %d: " % r)
         seeds = {t: r * 10 + t for t in range(4)}
         for t, text in enumerate(outputs):
             acked, _ = writes(text)
