@@ -291,7 +291,7 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 	return DM_MAPIO_REMAPPED;
 
 defer:
-	/* The worker handles one block at a time. */
+	/* Lookups, partial blocks and merges: one block at a time. */
 	keep_blocks(bio, 1);
 	hs_defer_bio(pool, bio);
 	return DM_MAPIO_SUBMITTED;

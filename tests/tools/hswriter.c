@@ -12,10 +12,11 @@
  * it all.  After each write returns, "W tag block seq" goes to stdout;
  * every F writes an fdatasync() (a FLUSH), then "F tag seq": every write
  * up to seq is durable.  stdout is line-buffered, so the host learns of
- * each acknowledgement before the guest can die.
+ * each acknowledgement as soon as the agent forwards it; the last few
+ * may still be on their way when the guest dies.
  *
- * verify: reads [B, B + N) and prints "B tag block seq" for each block
- * that holds a whole hswriter block, "X block" for one that holds
+ * verify: reads [B, B + N) and prints "B tag block seq seed" for each
+ * block that holds a whole hswriter block, "X block" for one that holds
  * anything else but zeros.
  */
 #define _GNU_SOURCE
@@ -155,9 +156,11 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			if (check(buf, b))
-				printf("B %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+				printf("B %" PRIu64 " %" PRIu64 " %" PRIu64
+				       " %" PRIu64 "\n",
 				       ((struct hdr *)buf)->tag, b,
-				       ((struct hdr *)buf)->seq);
+				       ((struct hdr *)buf)->seq,
+				       ((struct hdr *)buf)->seed);
 			else if (!zero(buf))
 				printf("X %" PRIu64 "\n", b);
 		}
