@@ -12,8 +12,9 @@
  * only when it has landed is the mapping recorded, and only then does
  * the bio complete.  So a mapping never points at data that was not
  * written, and a CP never records a block whose write is still running.
- * A 4 KiB-aligned write copies nothing; a partial one reads the old
- * block (or uses zeros), merges, and writes one block.
+ * Whole blocks come as a run of up to HS_RUN_MAX, all given new homes
+ * at once, their mappings recorded by one run insert; a partial block
+ * reads the old block (or uses zeros), merges, and writes one block.
  *
  * Flushes are answered by a CP, which covers every write completed
  * before the flush: their mappings are in memory by then.

@@ -23,6 +23,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 
 #include "mapcache.h"
 #include "btree.h"
@@ -60,11 +61,13 @@ struct hs_mapcache *hs_mc_alloc(u64 size_blocks)
 		mc->mask = n - 1;
 	return mc;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_mc_alloc);
 
 void hs_mc_free(struct hs_mapcache *mc)
 {
 	kvfree(mc);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_mc_free);
 
 static struct hs_mc_slot *slot_of(struct hs_mapcache *mc, u64 seg)
 {
@@ -122,6 +125,7 @@ bool hs_mc_lookup(struct hs_pool *pool, struct hs_vol *vol, u64 first,
 	*token = (u64)gen << 32 | seq;
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_mc_lookup);
 
 /* After hs_io_start(), whose barrier orders these reads after the count. */
 bool hs_mc_valid(struct hs_vol *vol, u64 first, u64 token)
@@ -132,6 +136,7 @@ bool hs_mc_valid(struct hs_vol *vol, u64 first, u64 token)
 	return READ_ONCE(slot->seq) == (u32)token &&
 	       READ_ONCE(mc->gen) == token >> 32;
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_mc_valid);
 
 struct fill {
 	struct hs_mc_slot *slot;
@@ -183,6 +188,7 @@ void hs_mc_fill(struct hs_pool *pool, struct hs_vol *vol, u64 first,
 	/* The contents before the even count that lets readers in. */
 	smp_store_release(&slot->seq, seq + 2);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_mc_fill);
 
 /*
  * The mappings of blocks first .. first + n - 1 are about to change:
@@ -211,6 +217,7 @@ void hs_mc_invalidate(struct hs_vol *vol, u64 first, u64 n)
 		WRITE_ONCE(slot->seq, slot->seq + 2);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_mc_invalidate);
 
 /* Every mapping may have changed sharing (a snapshot): all slots go. */
 void hs_mc_invalidate_all(struct hs_vol *vol)
@@ -218,3 +225,4 @@ void hs_mc_invalidate_all(struct hs_vol *vol)
 	if (vol->mc)
 		WRITE_ONCE(vol->mc->gen, vol->mc->gen + 1);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_mc_invalidate_all);

@@ -140,9 +140,11 @@ unsigned int hs_io_start(struct hs_pool *pool)
 	}
 }
 
+/* A drain is rare: do not take the wait queue's lock for nothing. */
 void hs_io_end(struct hs_pool *pool, unsigned int epoch)
 {
-	if (atomic_dec_and_test(&pool->io_count[epoch]))
+	if (atomic_dec_and_test(&pool->io_count[epoch]) &&
+	    wq_has_sleeper(&pool->io_wait))
 		wake_up_all(&pool->io_wait);
 }
 

@@ -317,7 +317,7 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 	return DM_MAPIO_SUBMITTED;
 
 defer:
-	/* The worker handles one block at a time. */
+	/* Lookups, partial blocks and merges: one block at a time. */
 	keep_blocks(bio, 1);
 	if (write && pool->wlog)
 		hs_log_bio(pool, bio);

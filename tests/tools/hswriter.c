@@ -12,7 +12,8 @@
  * it all.  After each write returns, "W tag block seq" goes to stdout;
  * every F writes an fdatasync() (a FLUSH), then "F tag seq": every write
  * up to seq is durable.  stdout is line-buffered, so the host learns of
- * each acknowledgement before the guest can die.
+ * each acknowledgement as soon as the agent forwards it; the last few
+ * may still be on their way when the guest dies.
  *
  * verify: reads [B, B + N) and prints "B tag block seq seed" for each block
  * that holds a whole hswriter block, "X block" for one that holds
