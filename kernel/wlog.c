@@ -512,10 +512,13 @@ void hs_wlog_submit(struct hs_pool *pool, struct bio *bio)
 	ctx->wlog_pend = -1;
 	spin_lock_irqsave(&log->lock, flags);
 	failed = log->failed;
-	if (!failed)
+	if (!failed) {
 		list_add_tail(&ctx->wlog_list, &log->queued);
+		log->nr_queued++;
+	}
 	kick = !failed && log->nr_inflight < HS_WLOG_INFLIGHT &&
-	       !log->wait_space;
+	       !log->wait_space &&
+	       (!log->nr_inflight || log->nr_queued >= HS_WLOG_BATCH);
 	spin_unlock_irqrestore(&log->lock, flags);
 	if (failed)
 		hs_bio_release(bio, BLK_STS_IOERR, true);
@@ -587,6 +590,7 @@ static void entry_done(struct hs_wlog *log, struct hs_wlog_entry_io *io)
 	if (error && !log->failed) {
 		log->failed = true;
 		list_splice_tail_init(&log->queued, &dropped);
+		log->nr_queued = 0;
 	}
 	kick = !list_empty(&log->queued) && !log->wait_space &&
 	       !log->failed;
@@ -648,6 +652,14 @@ static struct hs_wlog_entry_io *take_entry(struct hs_wlog *log, u32 *hdr,
 	if (log->nr_inflight == HS_WLOG_INFLIGHT || log->wait_space ||
 	    log->failed)
 		goto out;
+	/*
+	 * Group commit: with an entry in flight, another starts only for a
+	 * batch worth its own flush (and, mirrored, its own message and the
+	 * partner's flush); fewer records wait for the next completion.
+	 */
+	if (log->nr_inflight && log->nr_queued < HS_WLOG_BATCH &&
+	    !(log->mirror.want_switch && log->mirror.state != HS_MIRROR_OFF))
+		goto out;
 	io = &log->io[(log->io_head + log->nr_inflight) % HS_WLOG_INFLIGHT];
 	list_for_each_entry_safe(ctx, tmp, &log->queued, wlog_list) {
 		u32 n = data_sectors(ctx);
@@ -655,12 +667,14 @@ static struct hs_wlog_entry_io *take_entry(struct hs_wlog *log, u32 *hdr,
 		/* Volume bios are at most HS_MAX_IO_SECTORS: never here. */
 		if (WARN_ON_ONCE(n > limit)) {
 			list_move_tail(&ctx->wlog_list, &too_big);
+			log->nr_queued--;
 			continue;
 		}
 		if (nr == HASTOR_WLOG_MAX_RECORDS ||
 		    (nr && *data + n > limit))
 			break;
 		list_move_tail(&ctx->wlog_list, &io->bios);
+		log->nr_queued--;
 		nr++;
 		*data += n;
 	}
@@ -685,6 +699,7 @@ static struct hs_wlog_entry_io *take_entry(struct hs_wlog *log, u32 *hdr,
 			log->wait_space = true;
 			log->stats.waits++;
 			list_splice_init(&io->bios, &log->queued);
+			log->nr_queued += nr;
 			if (log->dirty || open)
 				mod_delayed_work(log->wq, &log->cp_work, 0);
 			goto none;

@@ -48,6 +48,8 @@ struct hs_wlog_found {
 
 /* Entries in flight at once: enough to hide the partner's round trip. */
 #define HS_WLOG_INFLIGHT	4
+/* Records that make a batch worth a second entry in flight. */
+#define HS_WLOG_BATCH		8
 
 /* An entry being written (a slot of hs_wlog.io), and the bios it carries. */
 struct hs_wlog_entry_io {
@@ -121,6 +123,7 @@ struct hs_wlog {
 	struct mutex sb_lock;		/* superblock writes */
 	spinlock_t lock;		/* everything below */
 	struct list_head queued;	/* hs_bio_ctx waiting for an entry */
+	unsigned int nr_queued;
 	struct hs_wlog_half_state half[2];
 	int active;
 	u64 next_seq;
