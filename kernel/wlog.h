@@ -10,6 +10,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include <linux/dm-io.h>
+
 #include "wlog_format.h"
 
 struct hs_pool;
@@ -202,7 +204,15 @@ int hs_wlog_scan(struct hs_wlog *log, const char **why);
 void hs_wlog_found_free(struct hs_wlog *log);
 int hs_wlog_read(struct hs_wlog *log, u64 sector, void *buf, size_t len);
 
-/* wlog.c, for wlog_mirror.c */
+/* wlog.c, for wlog_write.c and wlog_mirror.c */
+int hs_wlog_io(struct hs_wlog *log, blk_opf_t opf, u64 sector, void *buf,
+	       size_t len, io_notify_fn fn, void *context);
+int hs_wlog_write_sync(struct hs_wlog *log, u64 sector, void *buf,
+		       size_t len);
+
+/* wlog_write.c */
+void hs_wlog_write_work(struct work_struct *work);
+
 void hs_wlog_entry_part_done(struct hs_wlog_entry_io *io,
 			     unsigned long error);
 void hs_wlog_changed(struct hs_wlog *log);
