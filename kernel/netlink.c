@@ -202,29 +202,32 @@ static int hastor_nl_node_nvram(struct nlattr **tb, struct genl_info *info)
 				    "change the identity and the write log in separate requests");
 		return -EINVAL;
 	}
-	if (tb[HASTOR_A_NODE_NVRAM_DETACH]) {
-		if (tb[HASTOR_A_NODE_NVRAM] || tb[HASTOR_A_NODE_NVRAM_FORMAT]) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    tb[HASTOR_A_NODE_NVRAM_DETACH],
-					    "detach takes no device");
-			return -EINVAL;
-		}
-		err = hs_wlog_detach(info->extack);
-	} else if (!tb[HASTOR_A_NODE_NVRAM]) {
+	if (tb[HASTOR_A_NODE_NVRAM_DETACH] &&
+	    (tb[HASTOR_A_NODE_NVRAM] || tb[HASTOR_A_NODE_NVRAM_FORMAT])) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[HASTOR_A_NODE_NVRAM_DETACH],
+				    "detach takes no device");
+		return -EINVAL;
+	}
+	if (!tb[HASTOR_A_NODE_NVRAM_DETACH] && !tb[HASTOR_A_NODE_NVRAM]) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    tb[HASTOR_A_NODE_NVRAM_FORMAT],
 				    "format needs the device (HASTOR_A_NODE_NVRAM)");
 		return -EINVAL;
-	} else if (nla_len(tb[HASTOR_A_NODE_NVRAM]) < 2 ||
-		   *(char *)nla_data(tb[HASTOR_A_NODE_NVRAM]) != '/') {
+	}
+	if (tb[HASTOR_A_NODE_NVRAM] &&
+	    (nla_len(tb[HASTOR_A_NODE_NVRAM]) < 2 ||
+	     *(char *)nla_data(tb[HASTOR_A_NODE_NVRAM]) != '/')) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[HASTOR_A_NODE_NVRAM],
 				    "the log device must be an absolute path");
 		return -EINVAL;
-	} else {
+	}
+	if (tb[HASTOR_A_NODE_NVRAM_DETACH])
+		err = hs_wlog_detach(info->extack);
+	else
 		err = hs_wlog_attach(nla_data(tb[HASTOR_A_NODE_NVRAM]),
 				     !!tb[HASTOR_A_NODE_NVRAM_FORMAT],
 				     info->extack);
-	}
 	if (err)
 		return err;
 	hastor_node_get(&node);
