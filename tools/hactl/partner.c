@@ -185,9 +185,10 @@ static int request(struct hactl *ctx, struct nl_msg *msg, struct hnl *h,
 	return ret;
 }
 
-static int cmd_partner_show(struct hactl *ctx, int argc, char **argv)
+/* partner show and clear: no arguments, one request, the reply in *pi. */
+static int partner_cmd(struct hactl *ctx, int argc, char **argv, int cmd,
+		       struct partner_info *pi)
 {
-	struct partner_info pi;
 	struct nl_msg *msg;
 	struct hnl h;
 	int ret;
@@ -198,12 +199,19 @@ static int cmd_partner_show(struct hactl *ctx, int argc, char **argv)
 	ret = hactl_connect(ctx, &h);
 	if (ret)
 		return ret;
-	msg = hnl_msg(&h, HASTOR_CMD_PARTNER_GET);
+	msg = hnl_msg(&h, cmd);
 	if (!msg) {
 		hnl_close(&h);
 		return HACTL_EXIT_FAIL;
 	}
-	ret = request(ctx, msg, &h, &pi);
+	return request(ctx, msg, &h, pi);
+}
+
+static int cmd_partner_show(struct hactl *ctx, int argc, char **argv)
+{
+	struct partner_info pi;
+	int ret = partner_cmd(ctx, argc, argv, HASTOR_CMD_PARTNER_GET, &pi);
+
 	if (!ret)
 		partner_print(&pi);
 	return ret;
@@ -212,22 +220,8 @@ static int cmd_partner_show(struct hactl *ctx, int argc, char **argv)
 static int cmd_partner_clear(struct hactl *ctx, int argc, char **argv)
 {
 	struct partner_info pi;
-	struct nl_msg *msg;
-	struct hnl h;
-	int ret;
 
-	ret = no_args(ctx, argc, argv);
-	if (ret >= 0)
-		return ret;
-	ret = hactl_connect(ctx, &h);
-	if (ret)
-		return ret;
-	msg = hnl_msg(&h, HASTOR_CMD_PARTNER_CLEAR);
-	if (!msg) {
-		hnl_close(&h);
-		return HACTL_EXIT_FAIL;
-	}
-	return request(ctx, msg, &h, &pi);
+	return partner_cmd(ctx, argc, argv, HASTOR_CMD_PARTNER_CLEAR, &pi);
 }
 
 /* "LOCAL,REMOTE", two IPv4 addresses. */
