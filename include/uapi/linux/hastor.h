@@ -170,6 +170,50 @@
  *   Sends COUNT messages on the ping channel; the partner echoes each.
  *   -ENOTCONN when the partner is unreachable at the start or becomes so
  *   during the run; -EBUSY while another ping runs.
+ *
+ * Shared disks: ownership and fencing (Documentation/fencing.md).  Every
+ * persistent-reservation command is sent by the kernel through the
+ * block layer's pr_ops with this node's key (NODE_GET's PR_KEY); the
+ * reservation type is always Write Exclusive.  The node must be
+ * configured.  The disk is named by a path (1..HASTOR_PATH_MAX chars)
+ * and must support pr_ops (-EOPNOTSUPP otherwise).
+ *
+ * HASTOR_CMD_DISK_PR (do)
+ *   request:  HASTOR_A_DISK
+ *               HASTOR_A_DISK_PATH             string (required)
+ *               HASTOR_A_DISK_PR_ACTION        u32, enum hastor_pr_action
+ *                                              (required)
+ *               HASTOR_A_DISK_PR_KEY           u64, the key to preempt
+ *                                              (PREEMPT only, required
+ *                                              there, not this node's)
+ *   reply:    (none)  -EBADE: the target reported a reservation conflict
+ *
+ * HASTOR_CMD_DISK_LABEL (do)
+ *   request:  HASTOR_A_DISK { PATH, OWNER (u32 node id), HOME (u32 node
+ *             id) }: labels a spare disk (one in no pool) with its owner
+ *             and home node.  Refused for a disk that holds a pool label
+ *             or is open elsewhere.
+ *   reply:    (none)
+ *
+ * Takeover (Documentation/ha.md).  While the partner's mirror is frozen
+ * its WRITE messages are refused (the partner goes local-only), so the
+ * mirror cannot change under a takeover that replays it.
+ *
+ * HASTOR_CMD_WLOG_SET (do)
+ *   request:  HASTOR_A_WLOG { HASTOR_A_WLOG_MIRROR_FROZEN (u32, 0 or 1) }
+ *   reply:    as HASTOR_CMD_WLOG_GET
+ *
+ * A pool whose superblock names the partner's log (the log mirrored
+ * here) is imported as a takeover: it is replayed from the mirror.  Its
+ * POOL_GET reply then also carries REPLAY_RECORDS and REPLAY_DONE (u64)
+ * while and after the replay runs, and its labels name this node as the
+ * owner from the import on.  A pool whose writes the disks refuse with
+ * a reservation conflict goes to HASTOR_POOL_FENCED (POOL_NTF, CHANGED).
+ *
+ * Disk heartbeat: every imported pool writes struct hastor_diskhb
+ * (hastor_format.h) to block HASTOR_DISKHB_BLOCK of each member every
+ * hs_diskhb_ms (module parameter), and at once when the write log's
+ * mirror state changes.
  */
 #ifndef _UAPI_LINUX_HASTOR_H
 #define _UAPI_LINUX_HASTOR_H
@@ -233,6 +277,9 @@ enum hastor_cmd {
 	HASTOR_CMD_PARTNER_NTF,
 	HASTOR_CMD_PING,
 	HASTOR_CMD_WLOG_NTF,
+	HASTOR_CMD_DISK_PR,
+	HASTOR_CMD_DISK_LABEL,
+	HASTOR_CMD_WLOG_SET,
 
 	__HASTOR_CMD_MAX,
 	HASTOR_CMD_MAX = __HASTOR_CMD_MAX - 1
@@ -249,6 +296,7 @@ enum hastor_attr {
 	HASTOR_A_PARTNER,	/* nest, enum hastor_partner_attr */
 	HASTOR_A_LINK,		/* nest, enum hastor_link_attr */
 	HASTOR_A_PING,		/* nest, enum hastor_ping_attr */
+	HASTOR_A_DISK,		/* nest, enum hastor_disk_attr */
 
 	__HASTOR_A_MAX,
 	HASTOR_A_MAX = __HASTOR_A_MAX - 1
@@ -297,6 +345,8 @@ enum hastor_pool_attr {
 	HASTOR_A_POOL_HOME,		/* u32, node id */
 	HASTOR_A_POOL_VOLUMES,		/* u32 */
 	HASTOR_A_POOL_DM_DEV,		/* string, "MAJ:MIN" */
+	HASTOR_A_POOL_REPLAY_RECORDS,	/* u64, takeover: records to replay */
+	HASTOR_A_POOL_REPLAY_DONE,	/* u64, of those, replayed */
 
 	__HASTOR_A_POOL_MAX,
 	HASTOR_A_POOL_MAX = __HASTOR_A_POOL_MAX - 1
@@ -346,6 +396,7 @@ enum hastor_wlog_attr {
 	HASTOR_A_WLOG_HALF,		/* nest per half, hastor_wlog_half_attr */
 	HASTOR_A_WLOG_SYNC_REASON,	/* string, why not in sync */
 	HASTOR_A_WLOG_PARTNER,		/* nest, hastor_wlog_partner_attr */
+	HASTOR_A_WLOG_MIRROR_FROZEN,	/* u32, 0 or 1 */
 
 	__HASTOR_A_WLOG_MAX,
 	HASTOR_A_WLOG_MAX = __HASTOR_A_WLOG_MAX - 1
@@ -460,6 +511,30 @@ enum hastor_ping_attr {
 	HASTOR_A_PING_MAX = __HASTOR_A_PING_MAX - 1
 };
 
+enum hastor_disk_attr {
+	HASTOR_A_DISK_UNSPEC,
+	HASTOR_A_DISK_PAD,
+	HASTOR_A_DISK_PATH,		/* string */
+	HASTOR_A_DISK_PR_ACTION,	/* u32, enum hastor_pr_action */
+	HASTOR_A_DISK_PR_KEY,		/* u64 */
+	HASTOR_A_DISK_OWNER,		/* u32, node id */
+	HASTOR_A_DISK_HOME,		/* u32, node id */
+
+	__HASTOR_A_DISK_MAX,
+	HASTOR_A_DISK_MAX = __HASTOR_A_DISK_MAX - 1
+};
+
+enum hastor_pr_action {
+	HASTOR_PR_REGISTER,		/* register this node's key */
+	HASTOR_PR_UNREGISTER,		/* remove this node's registration */
+	HASTOR_PR_RESERVE,		/* take the (free) reservation */
+	HASTOR_PR_RELEASE,		/* give up the reservation */
+	HASTOR_PR_PREEMPT,		/* remove PR_KEY, take its reservation */
+	HASTOR_PR_CLEAR,		/* drop every registration */
+	__HASTOR_PR_MAX,
+	HASTOR_PR_MAX = __HASTOR_PR_MAX - 1
+};
+
 enum hastor_partner_state {
 	HASTOR_PARTNER_UNREACHABLE,	/* no session with the partner */
 	HASTOR_PARTNER_REACHABLE,	/* a session is up */
@@ -490,6 +565,8 @@ enum hastor_pool_state {
 	HASTOR_POOL_ACTIVE,		/* serving reads and writes */
 	HASTOR_POOL_READ_ONLY,		/* metadata space exhausted */
 	HASTOR_POOL_FAILED,		/* a metadata I/O error; nothing written */
+	HASTOR_POOL_FENCED,		/* the disks refuse its writes (PR) */
+	HASTOR_POOL_REPLAYING,		/* serving while the takeover replays */
 };
 
 enum hastor_vol_type {

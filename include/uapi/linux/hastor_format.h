@@ -49,6 +49,7 @@
 #define HASTOR_SUPER_MAGIC	0x50555348U	/* "HSUP" */
 #define HASTOR_BTREE_MAGIC	0x45525448U	/* "HTRE" */
 #define HASTOR_REFCNT_MAGIC	0x46455248U	/* "HREF" */
+#define HASTOR_DISKHB_MAGIC	0x42485348U	/* "HSHB" */
 
 /* A PVBN that points nowhere (an empty tree, an unused slot). */
 #define HASTOR_NO_BLOCK		(~0ULL)
@@ -193,5 +194,31 @@ struct hastor_refcnt_block {
 	struct hastor_block_header hdr;
 	__le16 counts[HASTOR_REFCNT_PER_BLOCK];
 };
+
+/*
+ * Disk heartbeat: block HASTOR_DISKHB_BLOCK of every member of an
+ * imported pool, rewritten by the node serving it every interval and at
+ * once when its write log's mirror state changes.  The partner reads it
+ * to tell a dead node (heartbeat stopped) from a cut interconnect
+ * (heartbeat going on), and whether the dead node's log was mirrored in
+ * full when it stopped (wlog_sync).  Header magic HASTOR_DISKHB_MAGIC,
+ * blocknr HASTOR_DISKHB_BLOCK, generation the counter.
+ */
+#define HASTOR_DISKHB_BLOCK	4
+
+struct hastor_diskhb {
+	struct hastor_block_header hdr;
+	__le32 node_id;		/* the node writing it */
+	__le32 cluster_id;
+	__le64 boot_id;		/* changes on every boot of the node */
+	__le64 counter;		/* +1 per write */
+	__le64 time_ns;		/* wall clock at the write */
+	__le32 interval_ms;	/* of the writes */
+	__le32 wlog_sync;	/* enum hastor_wlog_sync at the write */
+	__u8 wlog_uuid[16];	/* the log the node serves the pool with */
+	__le64 flags;		/* HASTOR_DISKHB_* */
+};
+
+#define HASTOR_DISKHB_STOPPED	(1ULL << 0)	/* pool exported cleanly */
 
 #endif /* _UAPI_LINUX_HASTOR_FORMAT_H */
