@@ -596,8 +596,14 @@ static void cp_work(struct work_struct *work)
 	mutex_lock(&log->mutex);
 	spin_lock_irq(&log->lock);
 	/* Also when the mirror waits for a half to free up. */
-	if ((!log->dirty && !log->mirror.want_switch) || log->failed) {
+	if (log->failed) {
 		spin_unlock_irq(&log->lock);
+		goto out;
+	}
+	if (!log->dirty && !log->mirror.want_switch) {
+		spin_unlock_irq(&log->lock);
+		/* Nothing to commit, but a resync may be complete by now. */
+		hs_wlog_mirror_covered(log);
 		goto out;
 	}
 	log->dirty = false;

@@ -241,6 +241,12 @@ static struct hs_wlog_entry_io *take_entry(struct hs_wlog *log, u32 *hdr,
 			/* The partner gets this half whole, from its header. */
 			m->want_switch = false;
 			m->from_seq = h->first_seq;
+			/*
+			 * In sync once a CP covers what came before: ask for
+			 * one now, not at the next timed CP (failover stays
+			 * disabled until then).
+			 */
+			mod_delayed_work(log->wq, &log->cp_work, 0);
 		}
 	}
 	io->half = log->active;

@@ -23,6 +23,21 @@ struct link_info {
 	uint64_t stat[HASTOR_A_LINK_MAX + 1];
 };
 
+/* A PARTNER_GET reply or PARTNER_NTF event, copied. */
+struct partner_info {
+	bool present;
+	uint32_t id, state, hb_interval, hb_timeout, secret_len, port;
+	uint64_t session, boot_id;
+	unsigned int nr_links;
+	struct { uint8_t l[4], r[4]; } links[HASTOR_MAX_LINKS];
+	uint32_t event;
+};
+
+/* Negative errno if malformed; present is false without a partner. */
+int partner_parse(struct nlmsghdr *nlh, struct partner_info *pi);
+/* hnl_request()'s reply_cb for PARTNER_GET: arg is a partner_info. */
+int partner_cb(struct nl_msg *msg, void *arg);
+
 int link_parse(struct nlattr *nest, struct link_info *li);
 const char *link_state_name(uint32_t state);
 const char *link_reason_name(uint32_t reason);

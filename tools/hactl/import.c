@@ -57,7 +57,7 @@ static bool sysfs_read(const char *dev, const char *attr, char *buf,
 }
 
 /* Devices that cannot be members, or must not be read. */
-static bool skip_device(const char *dev)
+bool skip_device(const char *dev)
 {
 	char buf[160];
 

@@ -37,16 +37,8 @@ static struct nla_policy link_cfg_policy[HASTOR_A_LINK_MAX + 1] = {
 	[HASTOR_A_LINK_REMOTE_ADDR] = { .minlen = 4, .maxlen = 4 },
 };
 
-struct partner_info {
-	bool present;
-	uint32_t id, state, hb_interval, hb_timeout, secret_len, port;
-	uint64_t session, boot_id;
-	unsigned int nr_links;
-	struct { uint8_t l[4], r[4]; } links[HASTOR_MAX_LINKS];
-	uint32_t event;
-};
 
-static int partner_parse(struct nlmsghdr *nlh, struct partner_info *pi)
+int partner_parse(struct nlmsghdr *nlh, struct partner_info *pi)
 {
 	struct nlattr *tb[HASTOR_A_MAX + 1], *pb[HASTOR_A_PARTNER_MAX + 1];
 	struct nlattr *lb[HASTOR_A_LINK_MAX + 1], *a;
@@ -91,7 +83,7 @@ static int partner_parse(struct nlmsghdr *nlh, struct partner_info *pi)
 	return 0;
 }
 
-static int partner_cb(struct nl_msg *msg, void *arg)
+int partner_cb(struct nl_msg *msg, void *arg)
 {
 	return partner_parse(nlmsg_hdr(msg), arg);
 }

@@ -67,6 +67,8 @@ int cmd_pool_check(struct hactl *ctx, int argc, char **argv);
 /* import.c: "pool import" and "pool export" */
 int cmd_pool_import(struct hactl *ctx, int argc, char **argv);
 int cmd_pool_export(struct hactl *ctx, int argc, char **argv);
+/* Block device dev (a /sys/class/block name) cannot hold a label. */
+bool skip_device(const char *dev);
 /*
  * Activates the pool on these member devices (in member order) and then
  * every volume; an exit status.  Shared by "pool create" and "pool import".
