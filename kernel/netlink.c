@@ -418,6 +418,20 @@ static const struct genl_ops hastor_genl_ops[] = {
 		.maxattr = HASTOR_A_MAX,
 		.doit = hastor_nl_ping,
 	},
+	{
+		.cmd = HASTOR_CMD_DISK_PR,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_disk_pr_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_disk_pr,
+	},
+	{
+		.cmd = HASTOR_CMD_DISK_LABEL,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_disk_label_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_disk_label,
+	},
 };
 
 static struct genl_family hastor_genl_family __ro_after_init = {

@@ -40,6 +40,12 @@ int hastor_nl_link_get(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int hastor_nl_ping(struct sk_buff *skb, struct genl_info *info);
 
+/* netlink_disk.c */
+extern const struct nla_policy hastor_disk_pr_req_policy[];
+extern const struct nla_policy hastor_disk_label_req_policy[];
+int hastor_nl_disk_pr(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_disk_label(struct sk_buff *skb, struct genl_info *info);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 extern const struct nla_policy hastor_node_set_policy[];
 extern const struct nla_policy hastor_set_policy[];

@@ -32,6 +32,7 @@
 #include "vol.h"
 #include "node.h"
 #include "io.h"
+#include "fence.h"
 
 #define HS_MIN_DATA_BLOCKS	64
 /* PVBNs must fit the 40 bits a mapping value has for them. */
@@ -380,6 +381,8 @@ static int labels_check(struct hs_pool *pool, const char **why, int *bad)
 		err = -EILSEQ;
 		if (le32_to_cpu(l->version) != HASTOR_FORMAT_VERSION)
 			*why = "unknown format version";
+		else if (hs_label_is_spare(l))
+			*why = "a spare disk (hactl disk assign), in no pool";
 		else if (le32_to_cpu(l->incompat) & ~HASTOR_INCOMPAT_KNOWN)
 			*why = "unknown incompatible feature";
 		else if (le32_to_cpu(l->member_count) != pool->nr_members)
@@ -636,6 +639,10 @@ struct hs_pool *hs_pool_open(struct block_device **bdevs, int n,
 	err = hs_vol_load(pool, why);
 	if (err)
 		goto err_sm;
+	/* Ownership first: nothing else is written before it (fence.c). */
+	err = hs_fence_claim(pool, why);
+	if (err)
+		goto err_vols;
 	err = pool_start(pool, bdevs, why);
 	if (err)
 		goto err_vols;

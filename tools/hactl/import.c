@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "disk.h"
 #include "dm.h"
 #include "format.h"
 #include "names.h"
@@ -190,6 +191,11 @@ static int read_given(const char *op, const char *pool, char **disks,
 
 	for (i = 0; i < n; i++) {
 		err = read_member(disks[i], &m, why, sizeof(why));
+		if (err > 0 && le32toh(m.label.incompat) & HASTOR_INCOMPAT_SPARE) {
+			fprintf(stderr, "hactl: %s: %s is a spare disk (hactl disk assign), in no pool\n",
+				op, hactl_esc(disks[i], esc, sizeof(esc)));
+			return HACTL_EXIT_FAIL;
+		}
 		if (err) {
 			fprintf(stderr, "hactl: %s: %s: %s\n", op,
 				hactl_esc(disks[i], esc, sizeof(esc)), why);
@@ -291,9 +297,14 @@ static int select_members(const char *op, const char *pool,
 	return ret;
 }
 
-int pool_activate(struct hnl *h, const char *pool, const uint8_t uuid[16],
-		  const unsigned int *majors, const unsigned int *minors,
-		  unsigned int n, unsigned int *nr_vols)
+/*
+ * The members are reserved for this node before the pool's device
+ * exists: the kernel's first write on import may be the labels' new
+ * owner (disk.c, Documentation/fencing.md).
+ */
+static int activate(struct hnl *h, const char *pool, const uint8_t uuid[16],
+		    const unsigned int *majors, const unsigned int *minors,
+		    unsigned int n, bool takeover, unsigned int *nr_vols)
 {
 	char dmname[128], dmuuid[64], vname[128];
 	char params[16 + HASTOR_MAX_MEMBERS * DEV_STR_LEN];
@@ -313,6 +324,8 @@ int pool_activate(struct hnl *h, const char *pool, const uint8_t uuid[16],
 			h->op, pool, dmname);
 		return HACTL_EXIT_FAIL;
 	}
+	if (disk_pool_reserve(h, pool, majors, minors, n, takeover))
+		return HACTL_EXIT_FAIL;
 	len = snprintf(params, sizeof(params), "%u", n);
 	for (i = 0; i < n && len < sizeof(params); i++)
 		len += snprintf(params + len, sizeof(params) - len, " %u:%u",
@@ -340,10 +353,18 @@ undo:
 	return HACTL_EXIT_FAIL;
 }
 
+int pool_activate(struct hnl *h, const char *pool, const uint8_t uuid[16],
+		  const unsigned int *majors, const unsigned int *minors,
+		  unsigned int n, unsigned int *nr_vols)
+{
+	return activate(h, pool, uuid, majors, minors, n, false, nr_vols);
+}
+
 int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "disks", no_argument, NULL, 'd' },
+		{ "takeover", no_argument, NULL, 't' },
 		{ "help",  no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -352,7 +373,7 @@ int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
 	struct found f = { 0 };
 	unsigned int n, i, nvols = 0;
 	char uuid[37], dev[128], esc[HACTL_ESC_LEN];
-	bool given = false;
+	bool given = false, takeover = false;
 	const char *pool;
 	struct hnl h;
 	int c, ret;
@@ -363,6 +384,9 @@ int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
 		switch (c) {
 		case 'd':
 			given = true;
+			break;
+		case 't':
+			takeover = true;
 			break;
 		case 'h':
 			return hactl_help(ctx);
@@ -408,8 +432,8 @@ int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 	hdm_init(ctx->path);
-	ret = pool_activate(&h, pool, f.m[0].label.hdr.pool_uuid, majors,
-			    minors, n, &nvols);
+	ret = activate(&h, pool, f.m[0].label.hdr.pool_uuid, majors, minors,
+		       n, takeover, &nvols);
 	hnl_close(&h);
 	if (ret)
 		goto out;
@@ -436,6 +460,23 @@ int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
 	}
 out:
 	free(f.m);
+	return ret;
+}
+
+/* The reservations this node held on the exported pool's members. */
+static int release(struct hactl *ctx, const char *pool, const char *members)
+{
+	struct hnl h;
+	int ret;
+
+	ret = hactl_connect(ctx, &h);
+	if (ret)
+		return ret;
+	ret = disk_pool_release(&h, pool, members);
+	hnl_close(&h);
+	if (ret)
+		fprintf(stderr, "hactl: %s: pool %s is exported, but a reservation was not released\n",
+			ctx->path, pool);
 	return ret;
 }
 
@@ -509,7 +550,7 @@ int cmd_pool_export(struct hactl *ctx, int argc, char **argv)
 			goto undo;
 	if (hdm_remove(dmname) < 0)
 		goto undo;
-	ret = HACTL_EXIT_OK;
+	ret = release(ctx, pool, pool_dev->params);
 	if (out_json()) {
 		json_open(NULL);
 		json_open("pool");

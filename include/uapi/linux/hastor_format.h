@@ -67,6 +67,14 @@ struct hastor_block_header {
 /* Incompatible features: a reader that does not know one must refuse. */
 #define HASTOR_INCOMPAT_ABSENT	(1U << 0)	/* mappings may be absent */
 #define HASTOR_INCOMPAT_KNOWN	(HASTOR_INCOMPAT_ABSENT)
+/*
+ * A spare label (HASTOR_CMD_DISK_LABEL): the disk is in no pool, only
+ * owned.  member_count 0, no pool uuid or name; owner_node, home_node,
+ * cluster_id, disk_uuid and disk_blocks are set.  Deliberately not in
+ * HASTOR_INCOMPAT_KNOWN: a pool import refuses the disk, and a reader
+ * that knows nothing of spares refuses it as an unknown feature.
+ */
+#define HASTOR_INCOMPAT_SPARE	(1U << 1)
 
 struct hastor_label {
 	struct hastor_block_header hdr;

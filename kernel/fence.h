@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HASTOR_FENCE_H
+#define _HASTOR_FENCE_H
+
+#include <linux/types.h>
+#include <linux/hastor.h>
+#include <linux/hastor_format.h>
+
+struct hs_pool;
+struct netlink_ext_ack;
+
+int hs_fence_pr(const char *path, enum hastor_pr_action action, u64 key,
+		struct netlink_ext_ack *extack);
+int hs_fence_label_spare(const char *path, u32 owner, u32 home,
+			 struct netlink_ext_ack *extack);
+int hs_fence_claim(struct hs_pool *pool, const char **why);
+
+static inline bool hs_label_is_spare(const struct hastor_label *l)
+{
+	return le32_to_cpu(l->incompat) & HASTOR_INCOMPAT_SPARE;
+}
+
+#endif /* _HASTOR_FENCE_H */
