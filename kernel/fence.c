@@ -26,6 +26,9 @@
 #include <linux/timekeeping.h>
 #include <linux/uuid.h>
 #include <linux/nvme.h>
+#include <asm/unaligned.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_device.h>
 #include <scsi/scsi_proto.h>
 
 #include "fence.h"
@@ -37,6 +40,8 @@
 #define HS_PR_MODE	FMODE_READ
 #define HS_LABEL_MODE	(FMODE_READ | FMODE_WRITE | FMODE_EXCL)
 #define HS_MIN_SPARE_BLOCKS	(HASTOR_RESERVED_BLOCKS + 64)
+#define HS_PR_TIMEOUT		(30 * HZ)
+#define HS_PR_RETRIES		3
 
 static const char * const pr_action_names[] = {
 	[HASTOR_PR_REGISTER] = "register",
@@ -82,20 +87,68 @@ static int pr_errno(struct block_device *bdev, int ret,
 	return -EIO;
 }
 
+/*
+ * sd's pr_register always sets APTPL (keep the registration across a
+ * target power loss), and a target that cannot keep it, tgtd among
+ * them, refuses the whole command (ILLEGAL REQUEST, invalid field).
+ * Then the same REGISTER AND IGNORE EXISTING KEY goes down the disk's
+ * own request queue without APTPL, as sd would send it otherwise: the
+ * registration lasts while the target runs, which is all such a
+ * target offers anyway.  SCSI disks only; others keep pr_ops' answer.
+ */
+static int pr_register_no_aptpl(struct block_device *bdev, u64 new_key,
+				int failed)
+{
+	u8 cmd[10] = { PERSISTENT_RESERVE_OUT, 0x06 };
+	struct device *parent = disk_to_dev(bdev->bd_disk)->parent;
+	struct scsi_sense_hdr sshdr;
+	struct scsi_device *sdev;
+	u8 *data;
+	int ret;
+
+	/* sd's disks hang off their scsi_device; nothing else here does. */
+	if (!scsi_status_is_check_condition(failed) || !parent ||
+	    !scsi_is_sdev_device(parent))
+		return failed;
+	sdev = to_scsi_device(parent);
+	if (scsi_device_get(sdev))
+		return failed;
+	/* Mapped into a request: not on the stack. */
+	data = kzalloc(24, GFP_KERNEL);
+	if (!data) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	put_unaligned_be32(24, &cmd[5]);
+	put_unaligned_be64(new_key, &data[8]);
+	ret = scsi_execute_req(sdev, cmd, DMA_TO_DEVICE, data, 24, &sshdr,
+			       HS_PR_TIMEOUT, HS_PR_RETRIES, NULL);
+	kfree(data);
+	if (!ret)
+		pr_info("hastor: %pg: the target refuses APTPL; %s without it (lasts while the target runs)\n",
+			bdev, new_key ? "registered" : "unregistered");
+out:
+	scsi_device_put(sdev);
+	return ret;
+}
+
 static int pr_call(struct block_device *bdev, const struct pr_ops *ops,
 		   enum hastor_pr_action action, u64 own, u64 key)
 {
 	switch (action) {
 	case HASTOR_PR_REGISTER:
-		/* Ignoring any key already there: registering is idempotent. */
-		return ops->pr_register ?
-		       ops->pr_register(bdev, 0, own, PR_FL_IGNORE_KEY) :
-		       -EOPNOTSUPP;
 	case HASTOR_PR_UNREGISTER:
-		/* Key 0 while ignoring the old one: idempotent too. */
-		return ops->pr_register ?
-		       ops->pr_register(bdev, 0, 0, PR_FL_IGNORE_KEY) :
-		       -EOPNOTSUPP;
+		/*
+		 * Ignoring any key already there, so both are idempotent;
+		 * key 0 unregisters.
+		 */
+		if (action == HASTOR_PR_UNREGISTER)
+			own = 0;
+		if (!ops->pr_register)
+			return -EOPNOTSUPP;
+		return pr_register_no_aptpl(bdev, own,
+					    ops->pr_register(bdev, 0, own,
+							     PR_FL_IGNORE_KEY));
 	case HASTOR_PR_RESERVE:
 		return ops->pr_reserve ?
 		       ops->pr_reserve(bdev, own, PR_WRITE_EXCLUSIVE, 0) :

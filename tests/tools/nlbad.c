@@ -167,6 +167,109 @@ static int b_get_with_attr(struct nl_msg *msg)
 	return node_ids(msg, 1, 1);
 }
 
+/*
+ * DISK_PR and DISK_LABEL: a nest naming a shared LUN, one attribute
+ * each of the u32 and u64 kind when type > 0.  A case the kernel wrongly
+ * accepted could change the LUN's reservation, which fence.py checks.
+ */
+#define NLBAD_LUN "/dev/shared/lun1"
+
+static int disk_with(struct nl_msg *msg, const char *path, int t32,
+		     uint32_t v32, int t64, uint64_t v64)
+{
+	struct nlattr *nest = nla_nest_start(msg, HASTOR_A_DISK | NLA_F_NESTED);
+
+	if (!nest || (path && nla_put_string(msg, HASTOR_A_DISK_PATH, path)) ||
+	    (t32 > 0 && nla_put_u32(msg, t32, v32)) ||
+	    (t64 > 0 && nla_put_u64(msg, t64, v64)))
+		return -1;
+	return nla_nest_end(msg, nest);
+}
+
+static int b_pr_bad_action(struct nl_msg *msg)
+{
+	return disk_with(msg, NLBAD_LUN, HASTOR_A_DISK_PR_ACTION,
+			 HASTOR_PR_MAX + 1, 0, 0);
+}
+
+static int b_pr_key_zero(struct nl_msg *msg)
+{
+	return disk_with(msg, NLBAD_LUN, HASTOR_A_DISK_PR_ACTION,
+			 HASTOR_PR_PREEMPT, HASTOR_A_DISK_PR_KEY, 0);
+}
+
+static int b_pr_no_action(struct nl_msg *msg)
+{
+	return disk_with(msg, NLBAD_LUN, 0, 0, 0, 0);
+}
+
+static int b_pr_no_path(struct nl_msg *msg)
+{
+	return disk_with(msg, NULL, HASTOR_A_DISK_PR_ACTION,
+			 HASTOR_PR_REGISTER, 0, 0);
+}
+
+static int b_pr_owner_attr(struct nl_msg *msg)
+{
+	struct nlattr *nest = nla_nest_start(msg, HASTOR_A_DISK | NLA_F_NESTED);
+
+	if (!nest || nla_put_string(msg, HASTOR_A_DISK_PATH, NLBAD_LUN) ||
+	    nla_put_u32(msg, HASTOR_A_DISK_PR_ACTION, HASTOR_PR_REGISTER) ||
+	    nla_put_u32(msg, HASTOR_A_DISK_OWNER, 1))
+		return -1;
+	return nla_nest_end(msg, nest);
+}
+
+static int b_pr_relative(struct nl_msg *msg)
+{
+	return disk_with(msg, "dev/shared/lun1", HASTOR_A_DISK_PR_ACTION,
+			 HASTOR_PR_REGISTER, 0, 0);
+}
+
+static int b_pr_path_long(struct nl_msg *msg)
+{
+	char path[HASTOR_PATH_MAX + 2];
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	return disk_with(msg, path, HASTOR_A_DISK_PR_ACTION,
+			 HASTOR_PR_REGISTER, 0, 0);
+}
+
+static int b_pr_key_not_preempt(struct nl_msg *msg)
+{
+	return disk_with(msg, NLBAD_LUN, HASTOR_A_DISK_PR_ACTION,
+			 HASTOR_PR_REGISTER, HASTOR_A_DISK_PR_KEY, 5);
+}
+
+static int b_label_owner_zero(struct nl_msg *msg)
+{
+	return disk_with(msg, NLBAD_LUN, HASTOR_A_DISK_OWNER, 0, 0, 0);
+}
+
+static int b_label_home_big(struct nl_msg *msg)
+{
+	struct nlattr *nest = nla_nest_start(msg, HASTOR_A_DISK | NLA_F_NESTED);
+
+	if (!nest || nla_put_string(msg, HASTOR_A_DISK_PATH, NLBAD_LUN) ||
+	    nla_put_u32(msg, HASTOR_A_DISK_OWNER, 1) ||
+	    nla_put_u32(msg, HASTOR_A_DISK_HOME, HASTOR_NODE_ID_MAX + 1))
+		return -1;
+	return nla_nest_end(msg, nest);
+}
+
+static int b_label_no_owner(struct nl_msg *msg)
+{
+	return disk_with(msg, NLBAD_LUN, 0, 0, 0, 0);
+}
+
+static int b_label_action_attr(struct nl_msg *msg)
+{
+	return disk_with(msg, NLBAD_LUN, HASTOR_A_DISK_OWNER, 1,
+			 HASTOR_A_DISK_PR_KEY, 7);
+}
+
 static const struct nlbad_case {
 	const char *name;
 	uint8_t cmd;
@@ -192,6 +295,24 @@ static const struct nlbad_case {
 	{ "get-with-attr",     HASTOR_CMD_NODE_GET, b_get_with_attr, false },
 	{ "ntf-cmd",	       HASTOR_CMD_NODE_NTF, b_none, false },
 	{ "ok-get",	       HASTOR_CMD_NODE_GET, b_none, true },
+	{ "disk-pr-bad-action", HASTOR_CMD_DISK_PR, b_pr_bad_action, false },
+	{ "disk-pr-key-zero",  HASTOR_CMD_DISK_PR, b_pr_key_zero, false },
+	{ "disk-pr-no-action", HASTOR_CMD_DISK_PR, b_pr_no_action, false },
+	{ "disk-pr-no-path",   HASTOR_CMD_DISK_PR, b_pr_no_path, false },
+	{ "disk-pr-owner-attr", HASTOR_CMD_DISK_PR, b_pr_owner_attr, false },
+	{ "disk-pr-relative",  HASTOR_CMD_DISK_PR, b_pr_relative, false },
+	{ "disk-pr-path-long", HASTOR_CMD_DISK_PR, b_pr_path_long, false },
+	{ "disk-pr-key-not-preempt", HASTOR_CMD_DISK_PR, b_pr_key_not_preempt,
+	  false },
+	{ "disk-pr-missing-nest", HASTOR_CMD_DISK_PR, b_none, false },
+	{ "disk-label-owner-zero", HASTOR_CMD_DISK_LABEL, b_label_owner_zero,
+	  false },
+	{ "disk-label-home-big", HASTOR_CMD_DISK_LABEL, b_label_home_big,
+	  false },
+	{ "disk-label-no-owner", HASTOR_CMD_DISK_LABEL, b_label_no_owner,
+	  false },
+	{ "disk-label-key-attr", HASTOR_CMD_DISK_LABEL, b_label_action_attr,
+	  false },
 	{ 0 }
 };
 

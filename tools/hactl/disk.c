@@ -729,12 +729,13 @@ int disk_pool_reserve(struct hnl *h, const char *pool,
 	char paths[HASTOR_MAX_MEMBERS][PATH_MAX], k[40];
 	struct pr_state st[HASTOR_MAX_MEMBERS];
 	bool have_key = false;
+	unsigned int i, held = n;
 	uint64_t key = 0;
-	unsigned int i;
 
 	/*
 	 * First every member registered and looked at, so that a pool
-	 * another node holds is refused before a reservation changes.
+	 * another node holds is refused before a reservation changes (and
+	 * a later --takeover finds this node registered everywhere).
 	 */
 	for (i = 0; i < n; i++) {
 		if (dev_path(h->op, majors[i], minors[i], paths[i],
@@ -748,11 +749,13 @@ int disk_pool_reserve(struct hnl *h, const char *pool,
 		have_key = true;
 		if (pr_request(h, paths[i], HASTOR_PR_REGISTER, false, 0))
 			return HACTL_EXIT_FAIL;
-		if (!st[i].reserved || st[i].holder == key || takeover)
-			continue;
+		if (st[i].reserved && st[i].holder != key && held == n)
+			held = i;
+	}
+	if (held < n && !takeover) {
 		fprintf(stderr, "hactl: %s: pool %s is reserved by %s (%s); --takeover preempts it\n",
-			h->op, pool, key_str(st[i].holder, k, sizeof(k)),
-			paths[i]);
+			h->op, pool, key_str(st[held].holder, k, sizeof(k)),
+			paths[held]);
 		return HACTL_EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++) {
