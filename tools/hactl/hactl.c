@@ -15,6 +15,7 @@
 #include "output.h"
 #include "pool.h"
 #include "ic.h"
+#include "diskhb.h"
 
 static const struct hactl_cmd commands[] = {
 	{ "version", cmd_version, NULL, "" },
@@ -26,6 +27,7 @@ static const struct hactl_cmd commands[] = {
 	{ "wlog", NULL, wlog_cmds, NULL },
 	{ "partner", NULL, partner_cmds, NULL },
 	{ "link", NULL, link_cmds, NULL },
+	{ "disk", NULL, disk_hb_cmds, NULL },
 	{ "monitor", cmd_monitor, NULL, "[--count N]" },
 	{ 0 }
 };
