@@ -142,6 +142,7 @@ def test_beats(h):
     wait_for(lambda: heartbeat(b)["sync"] == "in-sync", 180,
              "heartbeat back in sync", interval=1)
     w.kill()
+    w.wait(timeout=120)
     expect("FAIL" not in w.output, "a write failed: %s", w.output[-500:])
 
     # Export: the last beat says STOPPED, and stays.
