@@ -252,7 +252,7 @@ static blk_status_t errno_status(int err)
  */
 static void meta_failed(struct hs_pool *pool, int err)
 {
-	if (err == -ENOSPC || pool->state == HASTOR_POOL_FAILED)
+	if (err == -ENOSPC || hs_pool_broken(pool))
 		return;
 	pr_err("hastor: pool %s: metadata update failed (%d); no more writes\n",
 	       pool->name, err);
@@ -368,7 +368,7 @@ static void process_run(struct hs_pool *pool, struct bio *bio)
 	int err = 0;
 
 	down_write(&pool->meta_lock);
-	if (pool->state == HASTOR_POOL_FAILED) {
+	if (hs_pool_broken(pool)) {
 		err = -EIO;
 		goto fail;
 	}
@@ -433,7 +433,7 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 	int err;
 
 	down_write(&pool->meta_lock);
-	if (pool->state == HASTOR_POOL_FAILED) {
+	if (hs_pool_broken(pool)) {
 		err = -EIO;
 		goto fail;
 	}

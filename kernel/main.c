@@ -15,14 +15,18 @@
 #include "pool.h"
 #include "wlog.h"
 #include "ccm_priv.h"
+#include "diskhb.h"
 
 static int __init hastor_init(void)
 {
 	int err;
 
-	err = hs_wlog_init();
+	err = hs_diskhb_init();
 	if (err)
 		return err;
+	err = hs_wlog_init();
+	if (err)
+		goto err_diskhb;
 	err = hs_target_pool_init();
 	if (err)
 		goto err_wlog;
@@ -51,6 +55,8 @@ err_pool:
 	hs_target_pool_exit();
 err_wlog:
 	hs_wlog_exit();
+err_diskhb:
+	hs_diskhb_exit();
 	return err;
 }
 
@@ -62,6 +68,7 @@ static void __exit hastor_exit(void)
 	hs_target_vol_exit();
 	hs_target_pool_exit();
 	hs_wlog_exit();
+	hs_diskhb_exit();
 	pr_info("hastor: unloaded\n");
 }
 

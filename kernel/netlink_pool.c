@@ -199,6 +199,12 @@ err:
 	nlmsg_free(skb);
 }
 
+/* The pool's state changed under it (diskhb.c: fenced). */
+void hs_pool_notify(struct hs_pool *pool, u32 event)
+{
+	notify(pool, NULL, event);
+}
+
 /* ---- request parsing ---- */
 
 /*

@@ -215,7 +215,7 @@ int hs_pool_commit_locked(struct hs_pool *pool)
 
 	lockdep_assert_held(&pool->mutex);
 	lockdep_assert_held_write(&pool->meta_lock);
-	if (pool->state == HASTOR_POOL_FAILED)
+	if (hs_pool_broken(pool))
 		return -EIO;
 	if (!pool->txn_dirty)
 		return hs_meta_write_all(pool);
@@ -229,6 +229,10 @@ int hs_pool_commit_locked(struct hs_pool *pool)
 		err = hs_meta_write_all(pool);
 	if (!err)
 		err = write_super(pool, pool->generation + 1);
+	if (err == -EBADE) {
+		hs_diskhb_fenced_locked(pool);
+		return err;
+	}
 	if (err) {
 		pr_err("hastor: pool %s: consistency point failed (%d); no more writes\n",
 		       pool->name, err);
@@ -663,13 +667,20 @@ struct hs_pool *hs_pool_open(struct block_device **bdevs, int n,
 	list_add_tail(&pool->list, &hs_pools);
 	mutex_unlock(&hs_pools_lock);
 	/* Its volumes cannot be activated before this returns. */
-	err = hs_wlog_pool_attach(pool, why);
+	err = hs_diskhb_start(pool, why);
+	if (!err) {
+		err = hs_wlog_pool_attach(pool, why);
+		if (err)
+			hs_diskhb_stop(pool, false);
+	}
 	if (err) {
 		mutex_lock(&hs_pools_lock);
 		list_del_init(&pool->list);
 		mutex_unlock(&hs_pools_lock);
 		goto err_stop;
 	}
+	/* The first beat knew no log: say the log's state now. */
+	hs_diskhb_kick(pool);
 	pr_info("hastor: pool %s imported at CP %llu: %llu/%llu blocks used\n",
 		pool->name, pool->generation, pool->sm.nr_used,
 		pool->total_blocks);
@@ -710,8 +721,7 @@ static void pool_teardown(struct hs_pool *pool)
 		pool->wlog_seq = 0;
 		pool->txn_dirty = true;
 	}
-	if (pool->state != HASTOR_POOL_FAILED &&
-	    !hs_pool_commit_locked(pool)) {
+	if (!hs_pool_broken(pool) && !hs_pool_commit_locked(pool)) {
 		committed = true;
 		pr_info("hastor: pool %s exported at CP %llu\n", pool->name,
 			pool->generation);
@@ -719,6 +729,8 @@ static void pool_teardown(struct hs_pool *pool)
 	pool->dead = true;
 	up_write(&pool->meta_lock);
 	mutex_unlock(&pool->mutex);
+	/* After the final CP, before the log lets go of the pool. */
+	hs_diskhb_stop(pool, committed);
 	if (pool->wlog)
 		hs_wlog_pool_left(pool, committed ? seq : 0);
 

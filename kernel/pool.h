@@ -14,6 +14,8 @@
 #include <linux/hastor.h>
 #include <linux/hastor_format.h>
 
+#include "diskhb.h"
+
 struct dm_bufio_client;
 struct hs_mapcache;
 struct dm_dev;
@@ -142,7 +144,17 @@ struct hs_pool {
 	struct list_head completed;
 	struct bio_list flushes;
 	struct bio_set bs;
+
+	struct hs_diskhb hb;		/* diskhb.c */
 };
+
+/* Failed or fenced: nothing more is written to the pool's disks. */
+static inline bool hs_pool_broken(const struct hs_pool *pool)
+{
+	enum hastor_pool_state s = READ_ONCE(pool->state);
+
+	return s == HASTOR_POOL_FAILED || s == HASTOR_POOL_FENCED;
+}
 
 struct hs_pool *hs_pool_find(const char *name);
 struct hs_pool *hs_pool_get_user(dev_t devt);
@@ -160,6 +172,7 @@ int hs_pool_commit_locked(struct hs_pool *pool);
 int hs_pool_commit_cover(struct hs_pool *pool, const u8 *log_uuid, u64 seq);
 void hs_pool_cp_timer(struct work_struct *work);
 void hs_pool_start_timer(struct hs_pool *pool);
+void hs_pool_notify(struct hs_pool *pool, u32 event);	/* netlink_pool.c */
 #if IS_ENABLED(CONFIG_KUNIT)
 struct hs_pool *hs_pool_alloc(void);
 int hs_pool_members_setup(struct hs_pool *pool, struct block_device **bdevs,

@@ -104,6 +104,7 @@ static const char *const state_names[] = {
 	[HASTOR_POOL_ACTIVE] = "rw",
 	[HASTOR_POOL_READ_ONLY] = "ro",
 	[HASTOR_POOL_FAILED] = "fail",
+	[HASTOR_POOL_FENCED] = "fenced",
 };
 
 static void pool_status(struct dm_target *ti, status_type_t type,

@@ -261,7 +261,7 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 			 &token)) {
 		ctx->epoch = hs_io_start(pool);
 		if (hs_mc_valid(vt->vol, ctx->vblock, token) &&
-		    READ_ONCE(pool->state) != HASTOR_POOL_FAILED) {
+		    !hs_pool_broken(pool)) {
 			if (write && pool->wlog)
 				hs_log_bio(pool, bio);
 			hs_remap(pool, bio, pvbn0);
@@ -275,7 +275,7 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 	}
 	if (!down_read_trylock(&pool->meta_lock))
 		goto defer;
-	if (pool->state == HASTOR_POOL_FAILED) {
+	if (hs_pool_broken(pool)) {
 		up_read(&pool->meta_lock);
 		return DM_MAPIO_KILL;
 	}

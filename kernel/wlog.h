@@ -69,6 +69,7 @@ struct hs_wlog_entry_io {
 	bool new_half;
 	bool done;			/* both parts in; under log->lock */
 	bool mirror_wait;		/* for the partner's ACK; log->lock */
+	bool hb_wait;			/* for a disk heartbeat; log->lock */
 };
 
 struct hs_wlog_stats {
@@ -107,6 +108,11 @@ struct hs_wlog_mirror {
 	u64 peer_covered;
 	struct hs_wlog_half_state peer_half[2];
 	u64 rx_entries, rx_bytes, rx_bad;
+
+	/* Disk heartbeats (diskhb.c); under log->lock. */
+	u64 sync_gen;			/* bumped by every sync change */
+	u64 hb_gen;			/* of the last heartbeat round ended */
+	struct work_struct hb_work;	/* the round */
 };
 
 struct hs_wlog {
@@ -225,6 +231,9 @@ bool hs_wlog_mirror_entry(struct hs_wlog *log, struct hs_wlog_entry_io *io,
 			  const void *half_hdr);
 void hs_wlog_mirror_covered(struct hs_wlog *log);
 u32 hs_wlog_mirror_sync(struct hs_wlog *log, const char **why);
+void hs_wlog_mirror_local(struct hs_wlog *log, struct hs_wlog_entry_io *io);
+u64 hs_wlog_mirror_hb_begin(struct hs_wlog *log);
+void hs_wlog_mirror_hb_done(struct hs_wlog *log, u64 gen);
 
 /* netlink_wlog.c */
 void hs_wlog_notify(void);

@@ -24,6 +24,16 @@
  * in order, one at a time, each durable before the next starts and
  * before its ACK goes out: an acknowledged entry never follows a torn
  * one in the mirror.
+ *
+ * Acknowledging without the partner.  An entry that completes without
+ * the partner's ACK (mirror off, or not yet mirroring this half) holds
+ * its bios until the disk heartbeat of every pool served with the log
+ * says the log is not in sync: each change of the sync state bumps
+ * sync_gen and starts a heartbeat round (diskhb.c), and such entries
+ * complete only once a round that began at the current sync_gen has
+ * ended (hb_gen).  Else the partner, reading "in sync" on the disks of a
+ * node that died, would take over without writes that only the dead
+ * node's log holds (Documentation/wlog-format.md).
  */
 #include <linux/dm-io.h>
 #include <linux/highmem.h>
@@ -33,6 +43,7 @@
 
 #include "wlog.h"
 #include "ccm.h"
+#include "diskhb.h"
 
 enum {
 	MSG_WRITE = 1,		/* hdr, then sectors of data */
@@ -155,17 +166,68 @@ static void mirror_off(struct hs_wlog *log, const char *why)
 	changed = m->state != HS_MIRROR_OFF;
 	m->state = HS_MIRROR_OFF;
 	m->why = why;
+	if (changed)
+		m->sync_gen++;
 	for (i = 0; i < HS_WLOG_INFLIGHT; i++)
 		if (log->io[i].mirror_wait) {
 			log->io[i].mirror_wait = false;
 			waiting[n++] = &log->io[i];
 		}
 	spin_unlock_irqrestore(&log->lock, flags);
-	/* Their entries are durable here: they complete, not in sync. */
+	if (changed)
+		hs_diskhb_round(log);
+	/* Durable here: they complete once the heartbeats say "not in sync". */
 	for (i = 0; i < n; i++)
-		hs_wlog_entry_part_done(waiting[i], 0);
+		hs_wlog_mirror_local(log, waiting[i]);
 	if (changed)
 		hs_wlog_changed(log);
+}
+
+/* The mirror part of an entry ends without the partner's ACK. */
+void hs_wlog_mirror_local(struct hs_wlog *log, struct hs_wlog_entry_io *io)
+{
+	struct hs_wlog_mirror *m = &log->mirror;
+	unsigned long flags;
+	bool now;
+
+	spin_lock_irqsave(&log->lock, flags);
+	now = !io->seq || m->hb_gen == m->sync_gen;
+	io->hb_wait = !now;
+	spin_unlock_irqrestore(&log->lock, flags);
+	/* Else the round the last change started completes it. */
+	if (now)
+		hs_wlog_entry_part_done(io, 0);
+}
+
+u64 hs_wlog_mirror_hb_begin(struct hs_wlog *log)
+{
+	u64 gen;
+
+	spin_lock_irq(&log->lock);
+	gen = log->mirror.sync_gen;
+	spin_unlock_irq(&log->lock);
+	return gen;
+}
+
+/* A heartbeat round that began at gen has ended. */
+void hs_wlog_mirror_hb_done(struct hs_wlog *log, u64 gen)
+{
+	struct hs_wlog_mirror *m = &log->mirror;
+	struct hs_wlog_entry_io *waiting[HS_WLOG_INFLIGHT];
+	int i, n = 0;
+
+	spin_lock_irq(&log->lock);
+	if (gen > m->hb_gen)
+		m->hb_gen = gen;
+	/* A change since gen queued another round: wait for that one. */
+	for (i = 0; i < HS_WLOG_INFLIGHT && m->hb_gen == m->sync_gen; i++)
+		if (log->io[i].hb_wait) {
+			log->io[i].hb_wait = false;
+			waiting[n++] = &log->io[i];
+		}
+	spin_unlock_irq(&log->lock);
+	for (i = 0; i < n; i++)
+		hs_wlog_entry_part_done(waiting[i], 0);
 }
 
 /*
@@ -242,13 +304,16 @@ void hs_wlog_mirror_covered(struct hs_wlog *log)
 	if (m->state == HS_MIRROR_RESYNC && m->from_seq &&
 	    log->covered_seq + 1 >= m->from_seq) {
 		m->state = HS_MIRROR_SYNC;
+		m->sync_gen++;
 		synced = true;
 	}
 	spin_unlock_irq(&log->lock);
 	if (m->state != HS_MIRROR_OFF)
 		send_state(log);
-	if (synced)
+	if (synced) {
+		hs_diskhb_round(log);
 		hs_wlog_changed(log);
+	}
 }
 
 /* ---- receiving ---- */
@@ -553,7 +618,9 @@ static void mirror_restart(struct hs_wlog *log, u64 session)
 	m->session = session;
 	m->from_seq = 0;
 	m->want_switch = true;	/* take_entry() opens a mirrored half */
+	m->sync_gen++;
 	spin_unlock_irq(&log->lock);
+	hs_diskhb_round(log);
 	send_state(log);
 	hs_wlog_changed(log);
 	queue_work(log->wq, &log->write_work);
@@ -571,6 +638,7 @@ int hs_wlog_mirror_start(struct hs_wlog *log)
 	INIT_LIST_HEAD(&m->rx_list);
 	INIT_WORK(&m->rx_work, rx_work);
 	INIT_DELAYED_WORK(&m->ack_timer, ack_timer);
+	INIT_WORK(&m->hb_work, hs_diskhb_round_work);
 	m->rx_wq = alloc_ordered_workqueue("hastor_mirror", WQ_MEM_RECLAIM);
 	if (!m->rx_wq)
 		return -ENOMEM;
@@ -610,6 +678,8 @@ void hs_wlog_mirror_stop(struct hs_wlog *log)
 		hs_ccm_msg_put(msg);
 	}
 	mirror_off(log, NULL);
+	/* Its pools are gone: the round ends at once, and what it holds. */
+	flush_work(&m->hb_work);
 	cancel_delayed_work_sync(&m->ack_timer);
 	dm_io_client_destroy(m->io_client);
 }

@@ -385,8 +385,10 @@ void hs_wlog_write_work(struct work_struct *work)
 				      local_done, io);
 		if (err || !entry)
 			hs_wlog_entry_part_done(io, err ? 1 : 0);
-		if (err || !hs_wlog_mirror_entry(log, io, hh))
+		if (err)
 			hs_wlog_entry_part_done(io, 0);
+		else if (!hs_wlog_mirror_entry(log, io, hh))
+			hs_wlog_mirror_local(log, io);
 		kfree(hh);
 	}
 }

@@ -31,6 +31,8 @@
 #include <linux/hastor_format.h>
 
 #include "disk.h"
+#include "diskhb.h"
+#include "diskhb.h"
 #include "format.h"
 #include "names.h"
 #include "output.h"
@@ -655,6 +657,7 @@ const struct hactl_cmd disk_cmds[] = {
 	{ "assign", cmd_disk_assign, NULL, "DISK --owner N [--home N]" },
 	{ "pr", cmd_disk_pr, NULL,
 	  "DISK register|unregister|reserve|release|clear|preempt [KEY]" },
+	{ "heartbeat", cmd_disk_heartbeat, NULL, "[DISK...]" },
 	{ 0 }
 };
 

@@ -16,6 +16,7 @@
 #include "pool.h"
 #include "ic.h"
 #include "disk.h"
+#include "diskhb.h"
 
 static const struct hactl_cmd commands[] = {
 	{ "version", cmd_version, NULL, "" },

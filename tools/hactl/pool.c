@@ -204,6 +204,8 @@ static const char *state_name(uint32_t state, char *buf, size_t len)
 		return "read-only";
 	case HASTOR_POOL_FAILED:
 		return "failed";
+	case HASTOR_POOL_FENCED:
+		return "fenced";
 	}
 	snprintf(buf, len, "unknown(%u)", state);
 	return buf;
