@@ -28,6 +28,8 @@ int hastor_nl_vol_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 /* netlink_wlog.c */
 int hastor_nl_wlog_get(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_wlog_set(struct sk_buff *skb, struct genl_info *info);
+extern const struct nla_policy hastor_wlog_set_policy[];
 
 /* netlink_ccm.c */
 extern const struct nla_policy hastor_partner_req_policy[];

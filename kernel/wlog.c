@@ -484,12 +484,50 @@ void hs_wlog_info(struct hs_wlog_info *info)
 		info->rx_entries = log->mirror.rx_entries;
 		info->rx_bytes = log->mirror.rx_bytes;
 		info->rx_bad = log->mirror.rx_bad;
+		info->frozen = log->mirror.frozen;
+		info->replays = log->mirror.replays;
 		info->stats = log->stats;
 		list_for_each_entry(ctx, &log->queued, wlog_list)
 			info->queued++;
 		spin_unlock_irq(&log->lock);
 	}
 	mutex_unlock(&hs_wlog_lock);
+}
+
+/*
+ * Freeze or thaw the mirror of the partner's log.  A thaw waits for no
+ * one: it is refused while a takeover still reads the mirror.
+ */
+int hs_wlog_freeze(bool frozen, struct netlink_ext_ack *extack)
+{
+	struct hs_wlog *log;
+	bool changed;
+	int err = 0;
+
+	mutex_lock(&hs_wlog_lock);
+	log = hs_wlog_cur;
+	if (!log) {
+		NL_SET_ERR_MSG(extack, "no write log is attached");
+		err = -ENOENT;
+		goto out;
+	}
+	mutex_lock(&log->mutex);
+	if (!frozen && log->mirror.replays) {
+		NL_SET_ERR_MSG(extack,
+			       "a takeover still replays the mirror; thaw after it");
+		err = -EBUSY;
+	} else {
+		changed = log->mirror.frozen != frozen;
+		/* The receiver reads it locklessly, once per message. */
+		WRITE_ONCE(log->mirror.frozen, frozen);
+		if (changed)
+			pr_info("hastor: write log on %s: partner's mirror %s\n",
+				log->path, frozen ? "frozen" : "thawed");
+	}
+	mutex_unlock(&log->mutex);
+out:
+	mutex_unlock(&hs_wlog_lock);
+	return err;
 }
 
 /* ---- CPs: freeing log space ---- */

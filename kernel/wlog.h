@@ -107,6 +107,13 @@ struct hs_wlog_mirror {
 	u64 peer_covered;
 	struct hs_wlog_half_state peer_half[2];
 	u64 rx_entries, rx_bytes, rx_bad;
+	/*
+	 * Frozen for a takeover: WRITE and STATE messages are refused.
+	 * Under log->mutex to change; replays counts the takeovers reading
+	 * the mirror, which keep it frozen.
+	 */
+	bool frozen;
+	int replays;
 };
 
 struct hs_wlog {
@@ -177,6 +184,8 @@ struct hs_wlog_info {
 	u64 peer_covered;
 	struct hs_wlog_half_state peer_half[2];
 	u64 rx_entries, rx_bytes, rx_bad;
+	bool frozen;
+	int replays;
 	int nr_pools;
 	unsigned int queued;
 	struct hs_wlog_stats stats;
@@ -186,6 +195,7 @@ int hs_wlog_attach(const char *path, bool format,
 		   struct netlink_ext_ack *extack);
 int hs_wlog_detach(struct netlink_ext_ack *extack);
 void hs_wlog_info(struct hs_wlog_info *info);
+int hs_wlog_freeze(bool frozen, struct netlink_ext_ack *extack);
 bool hs_wlog_path(char *buf, size_t len);
 void hs_wlog_exit(void);
 
