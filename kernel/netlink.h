@@ -25,6 +25,8 @@ int hastor_nl_snap_create(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_clone_create(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_vol_get(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_vol_dump(struct sk_buff *skb, struct netlink_callback *cb);
+struct hs_pool;
+void hs_pool_notify(struct hs_pool *pool, u32 event);
 
 /* netlink_wlog.c */
 int hastor_nl_wlog_get(struct sk_buff *skb, struct genl_info *info);
