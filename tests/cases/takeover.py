@@ -136,7 +136,7 @@ def test_killed_during_replay(h):
     a, b = pair(h)
     start_pool(a, 2)
     wait_sync(a)
-    outputs, seeds = write_and_kill(a, rng, 200, 2, 800, 900)
+    outputs, seeds = write_and_kill(a, rng, 200, 2, 1500, 1600)
     b.out("hactl wlog freeze && " + IMPORT)
     p = pool_info(b, "tank")
     expect(p["state"] == "replaying", "replay over before the kill: %s", p)
