@@ -438,10 +438,17 @@ static void tko_work(struct work_struct *work)
 	struct hs_takeover *t = container_of(work, struct hs_takeover, work);
 	struct hs_pool *pool = t->pool;
 	struct scratch s;
-	u32 i;
+	u32 i = 0;
 	int err;
 
 	err = scratch_get(&s, GFP_KERNEL);
+	if (err) {
+		/* Blocks still settle on demand; the pool cannot finish. */
+		down_write(&pool->meta_lock);
+		replay_failed(t, err);
+		up_write(&pool->meta_lock);
+		goto stopped;
+	}
 	for (i = 0; i < t->nr_recs && !err; i++) {
 		struct tko_rec *r = &t->recs[i];
 		u64 b, first, end;
@@ -459,19 +466,20 @@ static void tko_work(struct work_struct *work)
 		WRITE_ONCE(t->done, i + 1);
 		cond_resched();
 	}
-	if (!err)
-		scratch_put(&s);
-	if (err) {
-		pr_err("hastor: pool %s: takeover replay stopped at record %u of %u\n",
-		       pool->name, i, t->nr_recs);
-		return;
-	}
+	scratch_put(&s);
+	if (err)
+		goto stopped;
 	WRITE_ONCE(t->filtering, false);
 	WRITE_ONCE(t->replaying, false);
 	/* A CP commits the pool with this node's log; the mirror is free. */
 	err = hs_wlog_takeover_done(t->log, pool);
 	pr_info("hastor: pool %s: takeover replay of %u records done%s\n",
 		pool->name, t->nr_recs, err ? ", but its CP failed" : "");
+	hs_pool_notify(pool, HASTOR_EVENT_CHANGED);
+	return;
+stopped:
+	pr_err("hastor: pool %s: takeover replay stopped at record %u of %u\n",
+	       pool->name, i, t->nr_recs);
 	hs_pool_notify(pool, HASTOR_EVENT_CHANGED);
 }
 
