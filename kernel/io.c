@@ -268,6 +268,13 @@ static void process_discard(struct hs_pool *pool, struct bio *bio)
 	u64 last = end >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
 	int err = 0;
 
+	/* A takeover's records of these blocks come before the discard. */
+	if (b < last)
+		err = hs_tko_settle(pool, vol->id, b, last - b);
+	if (err) {
+		fail_bio(bio, errno_status(err));
+		return;
+	}
 	down_write(&pool->meta_lock);
 	if (b < last)
 		hs_mc_invalidate(vol, b, last - b);
@@ -365,8 +372,14 @@ static void process_run(struct hs_pool *pool, struct bio *bio)
 	struct hs_bio_ctx *ctx = hs_ctx_of(bio), *owner;
 	struct hs_vol *vol = ctx->vt->vol;
 	u32 n = bio_sectors(bio) / HASTOR_SECTORS_PER_BLOCK, i, j, segs = 0;
-	int err = 0;
+	int err;
 
+	/* map() deferred a run only past a takeover's filter; it shrinks. */
+	err = hs_tko_settle(pool, vol->id, ctx->vblock, n);
+	if (err) {
+		fail_bio(bio, errno_status(err));
+		return;
+	}
 	down_write(&pool->meta_lock);
 	if (hs_pool_broken(pool)) {
 		err = -EIO;
@@ -432,6 +445,15 @@ static void process_bio(struct hs_pool *pool, struct bio *bio)
 	__le64 val;
 	int err;
 
+	/*
+	 * A block a takeover's log still has records of gets them first,
+	 * then this bio: a read sees them, a write goes after them.
+	 */
+	err = hs_tko_settle(pool, vol->id, ctx->vblock, 1);
+	if (err) {
+		fail_bio(bio, errno_status(err));
+		return;
+	}
 	down_write(&pool->meta_lock);
 	if (hs_pool_broken(pool)) {
 		err = -EIO;

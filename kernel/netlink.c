@@ -383,6 +383,13 @@ static const struct genl_ops hastor_genl_ops[] = {
 		.doit = hastor_nl_wlog_get,
 	},
 	{
+		.cmd = HASTOR_CMD_WLOG_SET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_wlog_set_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_wlog_set,
+	},
+	{
 		.cmd = HASTOR_CMD_PARTNER_SET,
 		.flags = GENL_ADMIN_PERM,
 		.policy = hastor_partner_req_policy,

@@ -25,9 +25,13 @@ int hastor_nl_snap_create(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_clone_create(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_vol_get(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_vol_dump(struct sk_buff *skb, struct netlink_callback *cb);
+struct hs_pool;
+void hs_pool_notify(struct hs_pool *pool, u32 event);
 
 /* netlink_wlog.c */
 int hastor_nl_wlog_get(struct sk_buff *skb, struct genl_info *info);
+int hastor_nl_wlog_set(struct sk_buff *skb, struct genl_info *info);
+extern const struct nla_policy hastor_wlog_set_policy[];
 
 /* netlink_ccm.c */
 extern const struct nla_policy hastor_partner_req_policy[];

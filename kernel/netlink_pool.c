@@ -14,6 +14,7 @@
 #include "pool.h"
 #include "vol.h"
 #include "node.h"
+#include "wlog.h"
 
 #define HS_PATH_MAX	255
 
@@ -63,7 +64,9 @@ static int put_devt(struct sk_buff *skb, int type, dev_t devt)
 static int put_pool(struct sk_buff *skb, struct hs_pool *pool)
 {
 	struct nlattr *nest = nla_nest_start(skb, HASTOR_A_POOL);
-	u64 used, meta, free;
+	u64 used, meta, free, records, done;
+	bool taken, replaying = false;
+	u32 state;
 	int i, err = -EMSGSIZE;
 
 	if (!nest)
@@ -76,9 +79,17 @@ static int put_pool(struct sk_buff *skb, struct hs_pool *pool)
 	used = pool->sm.nr_used;
 	meta = pool->sm.nr_meta;
 	free = pool->total_blocks - used;
+	taken = hs_tko_progress(pool, &records, &done, &replaying);
+	state = pool->state == HASTOR_POOL_ACTIVE && replaying ?
+		HASTOR_POOL_REPLAYING : pool->state;
 	if (nla_put_string(skb, HASTOR_A_POOL_NAME, pool->name) ||
 	    nla_put(skb, HASTOR_A_POOL_UUID, 16, pool->uuid) ||
-	    nla_put_u32(skb, HASTOR_A_POOL_STATE, pool->state) ||
+	    nla_put_u32(skb, HASTOR_A_POOL_STATE, state) ||
+	    (taken &&
+	     (nla_put_u64_64bit(skb, HASTOR_A_POOL_REPLAY_RECORDS, records,
+				HASTOR_A_POOL_PAD) ||
+	      nla_put_u64_64bit(skb, HASTOR_A_POOL_REPLAY_DONE, done,
+				HASTOR_A_POOL_PAD))) ||
 	    nla_put_u64_64bit(skb, HASTOR_A_POOL_SIZE,
 			      hs_blocks_to_bytes(pool->total_blocks),
 			      HASTOR_A_POOL_PAD) ||
@@ -199,7 +210,7 @@ err:
 	nlmsg_free(skb);
 }
 
-/* The pool's state changed under it (diskhb.c: fenced). */
+/* A pool's state changed on its own (fenced; a takeover's replay ended). */
 void hs_pool_notify(struct hs_pool *pool, u32 event)
 {
 	notify(pool, NULL, event);
@@ -517,6 +528,12 @@ static int vol_change(struct sk_buff *skb, struct genl_info *info,
 		err = hs_vol_delete(pool, name, &why);
 		break;
 	case OP_SNAP:
+		/* The volume's blocks are not all there yet. */
+		if (hs_tko_replaying(pool)) {
+			why = "the pool replays its takeover log; snapshot it after that";
+			err = -EBUSY;
+			break;
+		}
 		err = hs_vol_snapshot(pool, name,
 				      nla_data(tb[HASTOR_A_VOL_SNAP]), &vol,
 				      &why);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Netlink view of the write log: HASTOR_CMD_WLOG_GET.  Attaching and
+ * Netlink view of the write log: HASTOR_CMD_WLOG_GET, and WLOG_SET,
+ * which freezes the partner's mirror for a takeover.  Attaching and
  * detaching the log are node settings (netlink.c, NODE_SET).
  */
 #include <net/genetlink.h>
@@ -98,7 +99,8 @@ static int put_wlog(struct sk_buff *skb, const struct hs_wlog_info *w)
 	    put_u64(skb, HASTOR_A_WLOG_RECORDS, w->stats.records) ||
 	    put_u64(skb, HASTOR_A_WLOG_BYTES, w->stats.bytes) ||
 	    put_u64(skb, HASTOR_A_WLOG_CPS, w->stats.cps) ||
-	    put_u64(skb, HASTOR_A_WLOG_WAITS, w->stats.waits))
+	    put_u64(skb, HASTOR_A_WLOG_WAITS, w->stats.waits) ||
+	    nla_put_u32(skb, HASTOR_A_WLOG_MIRROR_FROZEN, w->frozen))
 		goto err_cancel;
 	for (i = 0; i < 2; i++)
 		if (put_half(skb, HASTOR_A_WLOG_HALF, &w->half[i], i))
@@ -160,4 +162,44 @@ void hs_wlog_notify(void)
 		return;
 	}
 	hastor_genl_notify(msg);
+}
+
+static const struct nla_policy wlog_set_policy[HASTOR_A_WLOG_MAX + 1] = {
+	[HASTOR_A_WLOG_MIRROR_FROZEN] = NLA_POLICY_MAX(NLA_U32, 1),
+};
+
+const struct nla_policy hastor_wlog_set_policy[HASTOR_A_MAX + 1] = {
+	[HASTOR_A_WLOG] = NLA_POLICY_NESTED(wlog_set_policy),
+};
+
+int hastor_nl_wlog_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[HASTOR_A_WLOG_MAX + 1];
+	struct sk_buff *msg;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HASTOR_A_WLOG)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "write-log attributes (HASTOR_A_WLOG) missing");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, HASTOR_A_WLOG_MAX, info->attrs[HASTOR_A_WLOG],
+			       wlog_set_policy, info->extack);
+	if (err)
+		return err;
+	if (!tb[HASTOR_A_WLOG_MIRROR_FROZEN]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, info->attrs[HASTOR_A_WLOG],
+				     HASTOR_A_WLOG_MIRROR_FROZEN);
+		NL_SET_ERR_MSG(info->extack, "nothing to set");
+		return -EINVAL;
+	}
+	err = hs_wlog_freeze(nla_get_u32(tb[HASTOR_A_WLOG_MIRROR_FROZEN]),
+			     info->extack);
+	if (err)
+		return err;
+	hs_wlog_notify();
+	msg = wlog_msg(info->snd_portid, info->snd_seq, HASTOR_CMD_WLOG_SET);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	return genlmsg_reply(msg, info);
 }

@@ -711,6 +711,8 @@ static void pool_teardown(struct hs_pool *pool)
 
 	cancel_delayed_work_sync(&pool->cp_timer);
 	flush_workqueue(pool->wq);
+	/* A takeover's replay ends first: the rest is only in the mirror. */
+	hs_tko_stop(pool);
 	if (pool->wlog)
 		seq = hs_wlog_pool_leave(pool);
 	mutex_lock(&pool->mutex);

@@ -18,6 +18,7 @@
 
 struct dm_bufio_client;
 struct hs_mapcache;
+struct hs_takeover;
 struct dm_dev;
 struct netlink_ext_ack;
 
@@ -122,6 +123,8 @@ struct hs_pool {
 	struct list_head wlog_node;	/* wlog->pools */
 	u64 wlog_seq;			/* committed: log entries it holds */
 	u8 wlog_uuid[16];
+	/* A takeover's replay from the mirror (wlog_takeover.c), if any. */
+	struct hs_takeover *takeover;
 	struct hs_spacemap sm;
 	struct list_head vols;
 

@@ -21,6 +21,7 @@
 #include "vol.h"
 #include "btree.h"
 #include "meta.h"
+#include "wlog.h"
 
 #define DM_MSG_PREFIX "hastor-vol"
 
@@ -257,6 +258,9 @@ static int vol_map(struct dm_target *ti, struct bio *bio)
 	}
 	nblocks = ((bio_end_sector(bio) - 1) >>
 		   (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT)) - ctx->vblock + 1;
+	/* A takeover's log still has records of it: the worker applies them. */
+	if (unlikely(hs_tko_filtered(pool, vt->vol->id, ctx->vblock, nblocks)))
+		goto defer;
 	if (hs_mc_lookup(pool, vt->vol, ctx->vblock, nblocks, write, &pvbn0,
 			 &token)) {
 		ctx->epoch = hs_io_start(pool);

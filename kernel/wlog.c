@@ -484,12 +484,50 @@ void hs_wlog_info(struct hs_wlog_info *info)
 		info->rx_entries = log->mirror.rx_entries;
 		info->rx_bytes = log->mirror.rx_bytes;
 		info->rx_bad = log->mirror.rx_bad;
+		info->frozen = log->mirror.frozen;
+		info->replays = log->mirror.replays;
 		info->stats = log->stats;
 		list_for_each_entry(ctx, &log->queued, wlog_list)
 			info->queued++;
 		spin_unlock_irq(&log->lock);
 	}
 	mutex_unlock(&hs_wlog_lock);
+}
+
+/*
+ * Freeze or thaw the mirror of the partner's log.  A thaw waits for no
+ * one: it is refused while a takeover still reads the mirror.
+ */
+int hs_wlog_freeze(bool frozen, struct netlink_ext_ack *extack)
+{
+	struct hs_wlog *log;
+	bool changed;
+	int err = 0;
+
+	mutex_lock(&hs_wlog_lock);
+	log = hs_wlog_cur;
+	if (!log) {
+		NL_SET_ERR_MSG(extack, "no write log is attached");
+		err = -ENOENT;
+		goto out;
+	}
+	mutex_lock(&log->mutex);
+	if (!frozen && log->mirror.replays) {
+		NL_SET_ERR_MSG(extack,
+			       "a takeover still replays the mirror; thaw after it");
+		err = -EBUSY;
+	} else {
+		changed = log->mirror.frozen != frozen;
+		/* The receiver reads it locklessly, once per message. */
+		WRITE_ONCE(log->mirror.frozen, frozen);
+		if (changed)
+			pr_info("hastor: write log on %s: partner's mirror %s\n",
+				log->path, frozen ? "frozen" : "thawed");
+	}
+	mutex_unlock(&log->mutex);
+out:
+	mutex_unlock(&hs_wlog_lock);
+	return err;
 }
 
 /* ---- CPs: freeing log space ---- */
@@ -585,27 +623,27 @@ static void unblock(struct hs_wlog *log)
  * counted apart, so a busy log does not hold this up), then commit
  * every pool with that.
  */
-static void cp_work(struct work_struct *work)
+/*
+ * The CP itself, under log->mutex.  A pool a takeover still replays is
+ * left out: its commits must keep naming the partner's log until the
+ * mirror is applied.
+ */
+static int do_cp(struct hs_wlog *log, bool force, bool *ran)
 {
-	struct hs_wlog *log = container_of(to_delayed_work(work),
-					   struct hs_wlog, cp_work);
 	struct hs_pool *pool;
-	int old, err = 0;
+	int old;
 	u64 last;
 
-	mutex_lock(&log->mutex);
+	lockdep_assert_held(&log->mutex);
+	*ran = false;
 	spin_lock_irq(&log->lock);
 	/* Also when the mirror waits for a half to free up. */
-	if (log->failed) {
+	if (log->failed ||
+	    (!log->dirty && !log->mirror.want_switch && !force)) {
 		spin_unlock_irq(&log->lock);
-		goto out;
+		return 0;
 	}
-	if (!log->dirty && !log->mirror.want_switch) {
-		spin_unlock_irq(&log->lock);
-		/* Nothing to commit, but a resync may be complete by now. */
-		hs_wlog_mirror_covered(log);
-		goto out;
-	}
+	*ran = true;
 	log->dirty = false;
 	last = log->next_seq - 1;
 	old = log->pend_idx;
@@ -620,14 +658,27 @@ static void cp_work(struct work_struct *work)
 		spin_unlock_irq(&log->lock);
 		done; }));
 	list_for_each_entry(pool, &log->pools, wlog_node) {
+		if (hs_tko_replaying(pool))
+			continue;
 		if (hs_pool_commit_cover(pool, log->uuid, last))
 			continue;	/* the pool failed; its halves stay */
 		set_cover(log, pool->uuid, last);
 	}
-	err = free_halves(log);
 	log->stats.cps++;
+	return free_halves(log);
+}
+
+static void cp_work(struct work_struct *work)
+{
+	struct hs_wlog *log = container_of(to_delayed_work(work),
+					   struct hs_wlog, cp_work);
+	bool ran;
+	int err;
+
+	mutex_lock(&log->mutex);
+	err = do_cp(log, false, &ran);
+	/* Also idle: a resync may be complete once nothing is left. */
 	hs_wlog_mirror_covered(log);
-out:
 	mutex_unlock(&log->mutex);
 	if (err)
 		pr_err("hastor: write log on %s: superblock write failed (%d)\n",
@@ -636,13 +687,85 @@ out:
 	mod_delayed_work(log->wq, &log->cp_work, cp_interval());
 }
 
+/*
+ * A takeover's replay is over (pool), or was given up (NULL): it no
+ * longer reads the mirror.  After a replay, a CP commits the pool with
+ * this log; 0 if the pool committed.
+ */
+int hs_wlog_takeover_done(struct hs_wlog *log, struct hs_pool *pool)
+{
+	bool ran;
+	int err = 0;
+
+	mutex_lock(&log->mutex);
+	if (!WARN_ON_ONCE(!log->mirror.replays))
+		log->mirror.replays--;
+	if (pool) {
+		err = do_cp(log, true, &ran);
+		if (ran)
+			hs_wlog_mirror_covered(log);
+		if (!err && memcmp(pool->wlog_uuid, log->uuid, 16))
+			err = -EIO;
+	}
+	mutex_unlock(&log->mutex);
+	unblock(log);
+	return err;
+}
+
 /* ---- pools ---- */
+
+/* The pool names the log mirrored here: its uuid, copied to peer. */
+static bool partner_pool(struct hs_wlog *log, struct hs_pool *pool, u8 *peer)
+{
+	static const u8 none[16];
+
+	spin_lock_irq(&log->lock);
+	memcpy(peer, log->mirror.peer_uuid, 16);
+	spin_unlock_irq(&log->lock);
+	return memcmp(peer, none, 16) && !memcmp(pool->wlog_uuid, peer, 16);
+}
+
+/*
+ * Takeover: the pool joins this log at once and serves I/O while its
+ * entries in the partner's log, as mirrored here, replay in the
+ * background (wlog_takeover.c).  The mirror must stay as it is until
+ * then: frozen, and not thawed while the replay reads it.
+ */
+static int takeover_attach(struct hs_wlog *log, struct hs_pool *pool,
+			   const u8 *peer, const char **why)
+{
+	u64 last;
+	int err;
+
+	lockdep_assert_held(&log->mutex);
+	if (!READ_ONCE(log->mirror.frozen)) {
+		*why = "the pool needs the partner's log: freeze the mirror first (hactl wlog freeze)";
+		return -EBUSY;
+	}
+	err = hs_tko_prepare(log, pool, peer, why);
+	if (err)
+		return err;
+	spin_lock_irq(&log->lock);
+	last = log->next_seq - 1;
+	spin_unlock_irq(&log->lock);
+	pool->wlog = log;
+	list_add_tail(&pool->wlog_node, &log->pools);
+	/*
+	 * It has none of this log's entries: any it had from an earlier
+	 * time here are older than what the mirror holds, never replayed.
+	 */
+	set_cover(log, pool->uuid, last);
+	free_halves(log);
+	log->mirror.replays++;
+	return 0;
+}
 
 int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 {
 	static const u8 none[16];
 	struct hs_wlog *log;
 	u64 after, last;
+	u8 peer[16];
 	int err;
 
 	bool clean = !memcmp(pool->wlog_uuid, none, 16);
@@ -670,12 +793,21 @@ int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 		after = U64_MAX;
 	else if (!memcmp(pool->wlog_uuid, log->uuid, 16))
 		after = pool->wlog_seq;
-	else
+	else if (!partner_pool(log, pool, peer))
 		goto err_unlock;
 	err = -EMFILE;
 	*why = "the write log serves as many pools as it can";
 	if (list_count_nodes(&log->pools) >= HS_WLOG_MAX_POOLS / 2)
 		goto err_unlock;
+	if (!clean && memcmp(pool->wlog_uuid, log->uuid, 16)) {
+		err = takeover_attach(log, pool, peer, why);
+		if (err)
+			goto err_unlock;
+		mutex_unlock(&log->mutex);
+		unblock(log);
+		hs_tko_run(pool);
+		return 0;
+	}
 	err = hs_wlog_replay_pool(log, pool, after, &last, why);
 	if (err)
 		goto err_unlock;

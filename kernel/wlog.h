@@ -113,6 +113,13 @@ struct hs_wlog_mirror {
 	u64 sync_gen;			/* bumped by every sync change */
 	u64 hb_gen;			/* of the last heartbeat round ended */
 	struct work_struct hb_work;	/* the round */
+	/*
+	 * Frozen for a takeover: WRITE and STATE messages are refused.
+	 * Under log->mutex to change; replays counts the takeovers reading
+	 * the mirror, which keep it frozen.
+	 */
+	bool frozen;
+	int replays;
 };
 
 struct hs_wlog {
@@ -183,6 +190,8 @@ struct hs_wlog_info {
 	u64 peer_covered;
 	struct hs_wlog_half_state peer_half[2];
 	u64 rx_entries, rx_bytes, rx_bad;
+	bool frozen;
+	int replays;
 	int nr_pools;
 	unsigned int queued;
 	struct hs_wlog_stats stats;
@@ -192,6 +201,7 @@ int hs_wlog_attach(const char *path, bool format,
 		   struct netlink_ext_ack *extack);
 int hs_wlog_detach(struct netlink_ext_ack *extack);
 void hs_wlog_info(struct hs_wlog_info *info);
+int hs_wlog_freeze(bool frozen, struct netlink_ext_ack *extack);
 bool hs_wlog_path(char *buf, size_t len);
 void hs_wlog_exit(void);
 
@@ -209,6 +219,9 @@ int hs_wlog_init(void);
 int hs_wlog_scan(struct hs_wlog *log, const char **why);
 void hs_wlog_found_free(struct hs_wlog *log);
 int hs_wlog_read(struct hs_wlog *log, u64 sector, void *buf, size_t len);
+void hs_wlog_found_list_free(struct list_head *found);
+int hs_wlog_scan_mirror(struct hs_wlog *log, const u8 *uuid, u64 after,
+			struct list_head *found, u64 *first, const char **why);
 
 /* wlog.c, for wlog_write.c and wlog_mirror.c */
 int hs_wlog_io(struct hs_wlog *log, blk_opf_t opf, u64 sector, void *buf,
@@ -239,7 +252,26 @@ void hs_wlog_mirror_hb_done(struct hs_wlog *log, u64 gen);
 void hs_wlog_notify(void);
 
 /* wlog_replay.c */
+struct hs_vol;
 int hs_wlog_replay_pool(struct hs_wlog *log, struct hs_pool *pool,
 			u64 after, u64 *last, const char **why);
+int hs_wlog_apply_block(struct hs_pool *pool, struct hs_vol *vol,
+			struct page *page, u64 b, u32 from, u32 to,
+			const void *src);
+int hs_wlog_discard_block(struct hs_pool *pool, struct hs_vol *vol, u64 b);
+
+/* wlog_takeover.c: a pool of the partner's, replayed from the mirror */
+int hs_tko_prepare(struct hs_wlog *log, struct hs_pool *pool,
+		   const u8 *uuid, const char **why);
+void hs_tko_run(struct hs_pool *pool);
+bool hs_tko_filtered(struct hs_pool *pool, u64 vol_id, u64 first, u64 n);
+int hs_tko_settle(struct hs_pool *pool, u64 vol_id, u64 first, u64 n);
+bool hs_tko_replaying(struct hs_pool *pool);
+bool hs_tko_progress(struct hs_pool *pool, u64 *records, u64 *done,
+		     bool *replaying);
+void hs_tko_stop(struct hs_pool *pool);
+
+/* wlog.c, for wlog_takeover.c */
+int hs_wlog_takeover_done(struct hs_wlog *log, struct hs_pool *pool);
 
 #endif /* _HASTOR_WLOG_H */

@@ -54,7 +54,10 @@ enum {
 
 enum { KIND_HALF = 1, KIND_ENTRY = 2 };
 
-enum { NACK_NO_LOG = 1, NACK_GEOMETRY = 2, NACK_IO = 3, NACK_BAD = 4 };
+enum {
+	NACK_NO_LOG = 1, NACK_GEOMETRY = 2, NACK_IO = 3, NACK_BAD = 4,
+	NACK_FROZEN = 5,
+};
 
 #define MIRROR_MAGIC	0x4d575348U	/* "HSWM" */
 #define HDR_BYTES	512	/* data starts sector-aligned in the payload */
@@ -85,6 +88,7 @@ static const char *const nack_why[] = {
 	[NACK_GEOMETRY] = "the partner's log has another geometry",
 	[NACK_IO] = "the partner cannot write its mirror",
 	[NACK_BAD] = "the partner refused a mirror message",
+	[NACK_FROZEN] = "the partner refused: its mirror is frozen for a takeover",
 };
 
 static void mirror_restart(struct hs_wlog *log, u64 session);
@@ -427,6 +431,11 @@ static void rx_write(struct hs_wlog *log, struct hs_ccm_msg *msg)
 		return;
 	}
 	hs_ccm_msg_copy_from(msg, 0, &h, sizeof(h));
+	/* A takeover reads the mirror: nothing may change it under that. */
+	if (READ_ONCE(m->frozen)) {
+		nack(log, NACK_FROZEN);
+		return;
+	}
 	if (!m->peer_node) {
 		nack(log, NACK_GEOMETRY);
 		return;
@@ -477,6 +486,21 @@ static void rx_state(struct hs_wlog *log, struct hs_ccm_msg *msg)
 		return;
 	}
 	hs_ccm_msg_copy_from(msg, 0, &st, sizeof(st));
+	/*
+	 * Frozen: the superblock keeps naming the log the mirror holds, so
+	 * a takeover (even after a reboot) finds it.  Our own mirror to the
+	 * partner may still restart.
+	 */
+	if (READ_ONCE(m->frozen)) {
+		nack(log, NACK_FROZEN);
+		spin_lock_irq(&log->lock);
+		restart = m->state == HS_MIRROR_OFF && m->session &&
+			  m->session == hs_ccm_session();
+		spin_unlock_irq(&log->lock);
+		if (restart)
+			mirror_restart(log, m->session);
+		return;
+	}
 	if (le32_to_cpu(st.block_shift) != log->layout.block_shift ||
 	    le64_to_cpu(st.half_sectors) != log->layout.half_sectors ||
 	    !le32_to_cpu(st.node_id)) {
@@ -556,7 +580,7 @@ static void mirror_recv(struct hs_ccm_chan *ch, struct hs_ccm_msg *msg)
 			break;
 		hs_ccm_msg_copy_from(msg, 0, &r, sizeof(r));
 		r = cpu_to_le32(clamp_t(u32, le32_to_cpu(r), NACK_NO_LOG,
-					NACK_BAD));
+					NACK_FROZEN));
 		mirror_off(log, nack_why[le32_to_cpu(r)]);
 		break;
 	default:

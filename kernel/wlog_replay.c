@@ -24,6 +24,7 @@
 #include "wlog.h"
 #include "btree.h"
 #include "io.h"
+#include "mapcache.h"
 #include "meta.h"
 #include "pool.h"
 #include "spacemap.h"
@@ -36,11 +37,16 @@ struct replay {
 	u64 records;
 };
 
-/* Give block b of vol the sectors [from, to) of it from src. */
-static int write_block(struct replay *r, struct hs_vol *vol, u64 b,
-		       u32 from, u32 to, const void *src)
+/*
+ * Give block b of vol the sectors [from, to) of it from src; page is a
+ * block of scratch.  Also the takeover's (wlog_takeover.c), while the
+ * volume may be active: the caller keeps I/O off the block, and the
+ * fast path's cached mapping of it goes.
+ */
+int hs_wlog_apply_block(struct hs_pool *pool, struct hs_vol *vol,
+			struct page *page, u64 b, u32 from, u32 to,
+			const void *src)
 {
-	struct hs_pool *pool = r->pool;
 	bool whole = !from && to == HASTOR_SECTORS_PER_BLOCK;
 	u64 v = 0, pvbn, old = HASTOR_NO_BLOCK;
 	bool mapped, replaced;
@@ -60,18 +66,18 @@ static int write_block(struct replay *r, struct hs_vol *vol, u64 b,
 	}
 	if (!whole) {
 		if (mapped)
-			err = hs_block_io(pool, old, r->page, REQ_OP_READ);
+			err = hs_block_io(pool, old, page, REQ_OP_READ);
 		else
-			clear_highpage(r->page);
+			clear_highpage(page);
 		if (err)
 			return err;
 	}
-	p = kmap_local_page(r->page);
+	p = kmap_local_page(page);
 	memcpy(p + (from << SECTOR_SHIFT), src, (to - from) << SECTOR_SHIFT);
 	kunmap_local(p);
 
 	if (mapped && hs_map_time(v) >= vol->snap_time)
-		return hs_block_io(pool, old, r->page, REQ_OP_WRITE);
+		return hs_block_io(pool, old, page, REQ_OP_WRITE);
 
 	err = hs_sm_reserve_data(pool, &pvbn);
 	if (err == -ENOSPC && pool->sm.nr_pending) {
@@ -81,8 +87,9 @@ static int write_block(struct replay *r, struct hs_vol *vol, u64 b,
 	}
 	if (err)
 		return err;
-	err = hs_block_io(pool, pvbn, r->page, REQ_OP_WRITE);
+	err = hs_block_io(pool, pvbn, page, REQ_OP_WRITE);
 	if (!err) {
+		hs_mc_invalidate(vol, b, 1);
 		val = cpu_to_le64(hs_map_make(pvbn, pool->snap_time));
 		err = hs_btree_insert(pool, hs_mapping_info(), &vol->root, b,
 				      &val, &prev, &replaced);
@@ -113,33 +120,44 @@ static int apply_write(struct replay *r, struct hs_vol *vol, u64 sector,
 		u32 to = min_t(u64, HASTOR_SECTORS_PER_BLOCK,
 			       from + (end - sector));
 
-		err = write_block(r, vol, b, from, to, src);
+		err = hs_wlog_apply_block(r->pool, vol, r->page, b, from, to,
+					  src);
 		src += (to - from) << SECTOR_SHIFT;
 		sector += to - from;
 	}
 	return err;
 }
 
+/* A discarded block loses its mapping (also wlog_takeover.c). */
+int hs_wlog_discard_block(struct hs_pool *pool, struct hs_vol *vol, u64 b)
+{
+	__le64 old;
+	int err;
+
+	hs_mc_invalidate(vol, b, 1);
+	err = hs_btree_remove(pool, hs_mapping_info(), &vol->root, b, &old);
+	if (err == -ENODATA)
+		return 0;
+	if (err)
+		return err;
+	hs_mapping_info()->dec(pool, &old);
+	vol->mapped--;
+	vol->dirty = true;
+	return 0;
+}
+
 /* As a discard: whole blocks only lose their mapping. */
 static int apply_discard(struct replay *r, struct hs_vol *vol, u64 sector,
 			 u32 n)
 {
-	struct hs_pool *pool = r->pool;
 	u64 b = DIV_ROUND_UP_ULL(sector, HASTOR_SECTORS_PER_BLOCK);
 	u64 last = (sector + n) >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
-	__le64 old;
 	int err;
 
 	for (; b < last; b++) {
-		err = hs_btree_remove(pool, hs_mapping_info(), &vol->root, b,
-				      &old);
-		if (err == -ENODATA)
-			continue;
+		err = hs_wlog_discard_block(r->pool, vol, b);
 		if (err)
 			return err;
-		hs_mapping_info()->dec(pool, &old);
-		vol->mapped--;
-		vol->dirty = true;
 	}
 	return 0;
 }

@@ -10,6 +10,12 @@
  * (hs_wlog_found, records only) until the pools they belong to have
  * replayed them, and mark their half live.  New entries continue after
  * the last valid one, with a higher epoch than anything on the device.
+ *
+ * The mirror region holds the partner's log byte for byte, so a takeover
+ * reads it the same way (hs_wlog_scan_mirror), from the device, with the
+ * partner's log uuid as the one expected: it works after this node
+ * rebooted as well, and trusts nothing the partner sent beyond what the
+ * checks pass.
  */
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -20,15 +26,20 @@
 
 #define HDR_BUF	(2 * PAGE_SIZE)	/* the largest entry header fits */
 
-void hs_wlog_found_free(struct hs_wlog *log)
+void hs_wlog_found_list_free(struct list_head *found)
 {
 	struct hs_wlog_found *f, *tmp;
 
-	list_for_each_entry_safe(f, tmp, &log->found, list) {
+	list_for_each_entry_safe(f, tmp, found, list) {
 		list_del(&f->list);
 		kfree(f->records);
 		kfree(f);
 	}
+}
+
+void hs_wlog_found_free(struct hs_wlog *log)
+{
+	hs_wlog_found_list_free(&log->found);
 }
 
 static int add_pool(struct hs_wlog_half_state *h, const u8 *uuid)
@@ -44,7 +55,7 @@ static int add_pool(struct hs_wlog_half_state *h, const u8 *uuid)
 	return 0;
 }
 
-static int keep(struct hs_wlog *log, struct hs_wlog_half_state *h,
+static int keep(struct list_head *found, struct hs_wlog_half_state *h,
 		const struct hastor_wlog_entry *e, u64 pos)
 {
 	u32 nr = le32_to_cpu(e->nr_records), i;
@@ -62,7 +73,7 @@ static int keep(struct hs_wlog *log, struct hs_wlog_half_state *h,
 	f->seq = le64_to_cpu(e->seq);
 	f->hdr_sectors = le32_to_cpu(e->hdr_sectors);
 	f->nr_records = nr;
-	list_add_tail(&f->list, &log->found);
+	list_add_tail(&f->list, found);
 	for (i = 0; i < nr; i++)
 		if (add_pool(h, e->records[i].pool_uuid))
 			return -EMFILE;
@@ -110,13 +121,14 @@ static int read_entry(struct hs_wlog *log, u64 pos,
 	return 0;
 }
 
-static int scan_half(struct hs_wlog *log, int i, void *hbuf, void *dbuf,
-		     u64 *max_epoch)
+/* Entries of half h above after go to found, in sequence order. */
+static int scan_half(struct hs_wlog *log, struct hs_wlog_half_state *h,
+		     const u8 *uuid, u64 after, struct list_head *found,
+		     void *hbuf, void *dbuf, u64 *max_epoch)
 {
-	struct hs_wlog_half_state *h = &log->half[i];
 	struct hastor_wlog_entry *e = hbuf;
 	struct hs_wlog_expect x = {
-		.uuid = log->uuid,
+		.uuid = uuid,
 		.seq = h->first_seq,
 		.min_epoch = h->epoch,
 		.unit = log->layout.unit,
@@ -134,8 +146,8 @@ static int scan_half(struct hs_wlog *log, int i, void *hbuf, void *dbuf,
 			break;
 		if (err)
 			return err;
-		if (x.seq > log->covered_seq) {
-			err = keep(log, h, e, pos);
+		if (x.seq > after) {
+			err = keep(found, h, e, pos);
 			if (err)
 				return err;
 		}
@@ -149,14 +161,24 @@ static int scan_half(struct hs_wlog *log, int i, void *hbuf, void *dbuf,
 	return 0;
 }
 
-int hs_wlog_scan(struct hs_wlog *log, const char **why)
+/*
+ * Read the two halves of a region from start, expecting uuid: the half
+ * states in half[], the entries above after in found (the half with the
+ * lower epoch first, so in sequence order), *last the last valid entry
+ * (after if none), *max_epoch the highest epoch seen.
+ */
+static int scan_region(struct hs_wlog *log, u64 start, const u8 *uuid,
+		       u64 after, struct hs_wlog_half_state *half,
+		       struct list_head *found, int *newer, u64 *last,
+		       u64 *max_epoch, const char **why)
 {
 	struct hastor_wlog_half *hh;
-	u64 max_epoch = 0, last = log->covered_seq;
 	void *hbuf, *dbuf = NULL;
 	int i, order[2] = { 0, 1 }, valid[2] = { 0, 0 }, err = -ENOMEM;
 
 	*why = "out of memory";
+	*last = after;
+	*max_epoch = 0;
 	hbuf = kmalloc(HDR_BUF, GFP_KERNEL);
 	if (!hbuf)
 		return -ENOMEM;
@@ -165,12 +187,11 @@ int hs_wlog_scan(struct hs_wlog *log, const char **why)
 		goto out;
 	hh = hbuf;
 	for (i = 0; i < 2; i++) {
-		struct hs_wlog_half_state *h = &log->half[i];
+		struct hs_wlog_half_state *h = &half[i];
 		const char *w;
 
 		memset(h, 0, sizeof(*h));
-		h->start = log->layout.local_start +
-			   i * log->layout.half_sectors;
+		h->start = start + i * log->layout.half_sectors;
 		/* Never opened: "full", so the first entry opens it. */
 		h->used = log->layout.half_sectors;
 		err = hs_wlog_read(log, h->start, hh, HASTOR_BLOCK_SIZE);
@@ -178,40 +199,85 @@ int hs_wlog_scan(struct hs_wlog *log, const char **why)
 			*why = "cannot read the log device";
 			goto out;
 		}
-		if (hs_wlog_half_check(hh, log->uuid, i, &w))
+		if (hs_wlog_half_check(hh, uuid, i, &w))
 			continue;
 		valid[i] = 1;
 		h->epoch = le64_to_cpu(hh->epoch);
 		h->first_seq = le64_to_cpu(hh->first_seq);
 		h->last_seq = h->first_seq - 1;
-		max_epoch = max(max_epoch, h->epoch);
+		*max_epoch = max(*max_epoch, h->epoch);
 	}
-	if (valid[0] && valid[1] && log->half[1].epoch < log->half[0].epoch) {
+	if (valid[0] && valid[1] && half[1].epoch < half[0].epoch) {
 		order[0] = 1;
 		order[1] = 0;
 	}
-	log->active = 0;
+	*newer = 0;
 	for (i = 0; i < 2; i++) {
 		int k = order[i];
 
 		if (!valid[k])
 			continue;
-		err = scan_half(log, k, hbuf, dbuf, &max_epoch);
+		err = scan_half(log, &half[k], uuid, after, found, hbuf, dbuf,
+				max_epoch);
 		if (err) {
 			*why = err == -EMFILE ?
 			       "the log holds entries of too many pools" :
 			       "cannot read the log device";
 			goto out;
 		}
-		last = max(last, log->half[k].last_seq);
-		log->active = k;
+		*last = max(*last, half[k].last_seq);
+		*newer = k;
 	}
-	log->next_seq = last + 1;
-	log->epoch = max_epoch + 1;
 	err = 0;
 out:
 	vfree(dbuf);
 	kfree(hbuf);
 	return err;
 }
+
+int hs_wlog_scan(struct hs_wlog *log, const char **why)
+{
+	u64 last, max_epoch;
+	int err;
+
+	err = scan_region(log, log->layout.local_start, log->uuid,
+			  log->covered_seq, log->half, &log->found,
+			  &log->active, &last, &max_epoch, why);
+	if (err)
+		return err;
+	log->next_seq = last + 1;
+	log->epoch = max_epoch + 1;
+	return 0;
+}
 EXPORT_SYMBOL_IF_KUNIT(hs_wlog_scan);
+
+/*
+ * The partner's log as the mirror region holds it: its entries above
+ * after, in sequence order, into found (free with
+ * hs_wlog_found_list_free).  *first is the first entry the mirror holds
+ * at all (0: none), so that a caller can tell a gap.
+ */
+int hs_wlog_scan_mirror(struct hs_wlog *log, const u8 *uuid, u64 after,
+			struct list_head *found, u64 *first, const char **why)
+{
+	struct hs_wlog_half_state *half;
+	u64 last, max_epoch;
+	int newer, err, i;
+
+	half = kcalloc(2, sizeof(*half), GFP_KERNEL);
+	if (!half) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	err = scan_region(log, log->layout.mirror_start, uuid, after, half,
+			  found, &newer, &last, &max_epoch, why);
+	*first = 0;
+	for (i = 0; i < 2 && !err; i++)
+		if (half[i].last_seq >= half[i].first_seq && half[i].first_seq &&
+		    (!*first || half[i].first_seq < *first))
+			*first = half[i].first_seq;
+	kfree(half);
+	if (err)
+		hs_wlog_found_list_free(found);
+	return err;
+}

@@ -32,7 +32,6 @@
 
 #include "disk.h"
 #include "diskhb.h"
-#include "diskhb.h"
 #include "format.h"
 #include "names.h"
 #include "output.h"

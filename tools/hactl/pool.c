@@ -39,6 +39,8 @@ static struct nla_policy pool_policy[HASTOR_A_POOL_MAX + 1] = {
 	[HASTOR_A_POOL_HOME]	      = { .type = NLA_U32 },
 	[HASTOR_A_POOL_VOLUMES]	      = { .type = NLA_U32 },
 	[HASTOR_A_POOL_DM_DEV]	      = { .type = NLA_STRING },
+	[HASTOR_A_POOL_REPLAY_RECORDS] = { .type = NLA_U64 },
+	[HASTOR_A_POOL_REPLAY_DONE]   = { .type = NLA_U64 },
 };
 
 int pool_parse(struct nlattr *nest, struct pool_info *pi)
@@ -76,6 +78,8 @@ int pool_parse(struct nlattr *nest, struct pool_info *pi)
 	U64(HASTOR_A_POOL_META_USED, meta_used);
 	U64(HASTOR_A_POOL_CP_GENERATION, cp_generation);
 	U64(HASTOR_A_POOL_CP_TIME, cp_time);
+	U64(HASTOR_A_POOL_REPLAY_RECORDS, replay_records);
+	U64(HASTOR_A_POOL_REPLAY_DONE, replay_done);
 #undef U32
 #undef U64
 	/* The parse above keeps only the last member; they all count. */
@@ -206,6 +210,8 @@ static const char *state_name(uint32_t state, char *buf, size_t len)
 		return "failed";
 	case HASTOR_POOL_FENCED:
 		return "fenced";
+	case HASTOR_POOL_REPLAYING:
+		return "replaying";
 	}
 	snprintf(buf, len, "unknown(%u)", state);
 	return buf;
@@ -252,6 +258,8 @@ static void pool_json(const char *key, const struct pool_info *pi)
 	U(HASTOR_A_POOL_META_USED, "meta_used", meta_used);
 	U(HASTOR_A_POOL_VOLUMES, "volumes", volumes);
 	U(HASTOR_A_POOL_CP_GENERATION, "cp_generation", cp_generation);
+	U(HASTOR_A_POOL_REPLAY_RECORDS, "replay_records", replay_records);
+	U(HASTOR_A_POOL_REPLAY_DONE, "replay_done", replay_done);
 #undef U
 	if (HAS(pi, HASTOR_A_POOL_CP_TIME)) {
 		json_str("cp_time", hactl_fmt_time_ns(pi->cp_time, buf,
@@ -302,6 +310,11 @@ static void pool_show(const struct pool_info *pi)
 #undef SZ
 	if (HAS(pi, HASTOR_A_POOL_VOLUMES))
 		out_field("volumes", "%u", pi->volumes);
+	if (HAS(pi, HASTOR_A_POOL_REPLAY_RECORDS) &&
+	    HAS(pi, HASTOR_A_POOL_REPLAY_DONE))
+		out_field("takeover replay", "%llu of %llu records",
+			  (unsigned long long)pi->replay_done,
+			  (unsigned long long)pi->replay_records);
 	if (HAS(pi, HASTOR_A_POOL_CP_GENERATION))
 		out_field("cp generation", "%llu",
 			  (unsigned long long)pi->cp_generation);

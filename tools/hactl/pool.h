@@ -29,6 +29,7 @@ struct pool_info {
 	uint8_t uuid[16];
 	uint32_t state, owner, home, volumes;
 	uint64_t size, used, free, meta_used, cp_generation, cp_time;
+	uint64_t replay_records, replay_done;	/* after a takeover */
 	unsigned int nr_members;
 	char members[HASTOR_MAX_MEMBERS][DEV_STR_LEN];
 	char dm_dev[DEV_STR_LEN];

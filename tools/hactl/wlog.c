@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hactl wlog show: the node's write log ("NVRAM",
- * include/uapi/linux/hastor_wlog.h) as HASTOR_CMD_WLOG_GET reports it.
+ * include/uapi/linux/hastor_wlog.h) as HASTOR_CMD_WLOG_GET reports it;
+ * wlog freeze|thaw: the partner's mirror, for a takeover (WLOG_SET).
  * Attaching and detaching it are node settings ("node set --nvram").
  */
 #include <errno.h>
@@ -54,6 +55,7 @@ static struct nla_policy wlog_policy[HASTOR_A_WLOG_MAX + 1] = {
 	[HASTOR_A_WLOG_HALF]	    = { .type = NLA_NESTED },
 	[HASTOR_A_WLOG_SYNC_REASON] = { .type = NLA_STRING },
 	[HASTOR_A_WLOG_PARTNER]	    = { .type = NLA_NESTED },
+	[HASTOR_A_WLOG_MIRROR_FROZEN] = U32_POLICY,
 };
 
 static struct nla_policy partner_policy[HASTOR_A_WLOG_PARTNER_MAX + 1] = {
@@ -101,7 +103,7 @@ struct wlog_info {
 	char sync_reason[128];
 	char dev[DEV_STR_LEN];
 	uint8_t uuid[16];
-	uint32_t state, sync, active_half, pools, queued;
+	uint32_t state, sync, active_half, pools, queued, frozen;
 	uint64_t half_size, next_seq, covered_seq, epoch;
 	uint64_t entries, records, bytes, cps, waits;
 	unsigned int nr_halves;
@@ -208,6 +210,7 @@ static int wlog_parse(struct nlattr *nest, struct wlog_info *wi)
 	U32(HASTOR_A_WLOG_ACTIVE_HALF, active_half);
 	U32(HASTOR_A_WLOG_POOLS, pools);
 	U32(HASTOR_A_WLOG_QUEUED, queued);
+	U32(HASTOR_A_WLOG_MIRROR_FROZEN, frozen);
 	U64(HASTOR_A_WLOG_HALF_SIZE, half_size);
 	U64(HASTOR_A_WLOG_NEXT_SEQ, next_seq);
 	U64(HASTOR_A_WLOG_COVERED_SEQ, covered_seq);
@@ -443,6 +446,8 @@ static void wlog_member_json(const struct wlog_info *wi)
 		json_enum("sync", sync_name(wi->sync), wi->sync);
 	if (HAS(wi, HASTOR_A_WLOG_SYNC_REASON))
 		json_str("sync_reason", wi->sync_reason);
+	if (HAS(wi, HASTOR_A_WLOG_MIRROR_FROZEN))
+		json_bool("mirror_frozen", wi->frozen);
 #define U(attr, key, field) \
 	if (HAS(wi, attr)) json_uint(key, wi->field)
 	U(HASTOR_A_WLOG_HALF_SIZE, "half_size", half_size);
@@ -546,6 +551,10 @@ static void wlog_print(const struct wlog_info *wi)
 		else
 			out_field("sync", "%s", sync);
 	}
+	if (HAS(wi, HASTOR_A_WLOG_MIRROR_FROZEN))
+		out_field("partner mirror", "%s", wi->frozen ?
+			  "frozen (the partner's writes are refused)" :
+			  "open");
 	if (HAS(wi, HASTOR_A_WLOG_HALF_SIZE))
 		out_field("half size", "%s (%llu bytes)",
 			  hactl_fmt_size(wi->half_size, sz, sizeof(sz)),
@@ -672,8 +681,65 @@ static int cmd_wlog_show(struct hactl *ctx, int argc, char **argv)
 	return wi.attached ? HACTL_EXIT_OK : HACTL_EXIT_FAIL;
 }
 
+/* wlog freeze|thaw: WLOG_SET MIRROR_FROZEN, then the log as "show". */
+static int wlog_freeze(struct hactl *ctx, int argc, char **argv,
+		       uint32_t frozen)
+{
+	struct wlog_info wi;
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	struct hnl h;
+	int ret;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return hactl_help(ctx);
+	if (argc > 1)
+		return hactl_usage_error(ctx, "unexpected argument '%s'",
+					 argv[1]);
+	ret = hactl_connect(ctx, &h);
+	if (ret)
+		return ret;
+	msg = hnl_msg(&h, HASTOR_CMD_WLOG_SET);
+	if (!msg) {
+		hnl_close(&h);
+		return HACTL_EXIT_FAIL;
+	}
+	nest = nla_nest_start(msg, HASTOR_A_WLOG | NLA_F_NESTED);
+	if (!nest ||
+	    nla_put_u32(msg, HASTOR_A_WLOG_MIRROR_FROZEN, frozen) < 0) {
+		nlmsg_free(msg);
+		hnl_close(&h);
+		fprintf(stderr, "hactl: %s: request too large\n", ctx->path);
+		return HACTL_EXIT_FAIL;
+	}
+	nla_nest_end(msg, nest);
+	memset(&wi, 0, sizeof(wi));
+	ret = hnl_request(&h, msg, wlog_reply_cb, &wi) < 0 ?
+	      HACTL_EXIT_FAIL : HACTL_EXIT_OK;
+	hnl_close(&h);
+	if (ret)
+		return ret;
+	if (out_json())
+		wlog_json(&wi);
+	else if (wi.attached)
+		wlog_print(&wi);
+	return HACTL_EXIT_OK;
+}
+
+static int cmd_wlog_freeze(struct hactl *ctx, int argc, char **argv)
+{
+	return wlog_freeze(ctx, argc, argv, 1);
+}
+
+static int cmd_wlog_thaw(struct hactl *ctx, int argc, char **argv)
+{
+	return wlog_freeze(ctx, argc, argv, 0);
+}
+
 const struct hactl_cmd wlog_cmds[] = {
 	{ "show", cmd_wlog_show, NULL, "[--partner]" },
+	{ "freeze", cmd_wlog_freeze, NULL, "" },
+	{ "thaw", cmd_wlog_thaw, NULL, "" },
 	{ "dump", cmd_wlog_dump, NULL,
 	  "DEV [--partner] [--all] [--volume ID --image FILE [--pool UUID]]" },
 	{ 0 }
