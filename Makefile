@@ -22,7 +22,7 @@ MODULE_SRCS = Kbuild $(filter-out %.mod.c,$(wildcard kernel/Kbuild \
 	      kernel/*.[ch] kernel/tests/*.c include/uapi/linux/*.h))
 
 .PHONY: all deps kernel module stock-module tools check kunit \
-	demo bench clean
+	demo torture bench clean
 
 all: module tools
 
@@ -56,9 +56,14 @@ kunit: all
 demo: all
 	$(TOP)/tests/run --demo
 
+# Takeover under kills, as many rounds as asked: `make torture N=200`.
+N ?= 100
+torture: all
+	HASTOR_KILLS=$(N) $(TOP)/tests/run failover.kills
+
 # Benchmarks report ratios measured side by side; they are not tests.
 # `make bench` runs every one; `make bench B=mirror` runs tests/bench/mirror.py.
-BENCHES = $(if $(B),$(B),pool mirror)
+BENCHES = $(if $(B),$(B),pool mirror takeover)
 bench: all
 	@rc=0; for b in $(BENCHES); do $(TOP)/tests/run --bench $$b || rc=1; \
 	done; exit $$rc

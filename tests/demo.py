@@ -4,9 +4,18 @@
 Boots nodes a and b on the test kernel, both attached to the same four
 iSCSI LUNs (real SCSI-3 PR) and joined by two interconnect links; loads
 hastor on both, gives them identities, and shows what each node sees.
+Then a pool on the shared LUNs, its write log mirrored to the partner,
+and a takeover: a writer on a, a killed, b's HA daemon takes the pool
+over (timeline printed), every acknowledged write checked on b; a comes
+back and the pool is given back.
 """
 
+import re
 import time
+
+from hvm import wait_for
+from failover import node_up, served_here, ha, POOL
+from pool import writes, verify_after_crash, hswriter_blocks
 
 MODULE = "/lib/modules/hastor/hastor.ko"
 
@@ -28,7 +37,7 @@ def run(h):
 
     section("hastor on each node")
     for vm, nid in ((a, 1), (b, 2)):
-        vm.out("hactl -m %s node set --id %d --cluster 1 --name node-%s"
+        vm.out("hactl -m %s node set --id %d --cluster 7 --name %s"
                % (MODULE, nid, vm.name))
         print("node %s: hactl node show" % vm.name)
         print(indent(vm.out("hactl node show")))
@@ -71,5 +80,49 @@ def run(h):
     print("node b$ hactl pool check /dev/shared/lun1 /dev/shared/lun2")
     print(indent(b.out("hactl pool check /dev/shared/lun1 "
                        "/dev/shared/lun2")))
+    takeover(a, b)
     print("\ndemo finished in %.0fs; shutting the cluster down"
           % (time.monotonic() - t0))
+
+
+def takeover(a, b):
+    section("write logs mirrored to the partner, HA daemons")
+    daemon = "--giveback-delay 5 --grace 2000"
+    for vm in (a, b):
+        vm.out("rmmod hastor")
+    jobs = {vm.name: node_up(vm, daemon) for vm in (a, b)}
+    a.out("hactl pool import %s" % POOL)
+    wait_for(lambda: ha(b)["takeover_possible"], 240,
+             "b ready to take over", interval=1)
+    for vm in (a, b):
+        print("node %s$ hactl ha status" % vm.name)
+        print(indent(vm.out("hactl ha status")))
+
+    section("a writer on a; a is killed (QMP quit)")
+    w = a.spawn("exec hswriter write /dev/mapper/%s:db --blocks 16384 "
+                "--count 1000000 --seed 9 --tag 3" % POOL)
+    w.wait_output(r"^W 3 \d+ 400$", timeout=300)
+    t0 = time.monotonic()
+    a.kill()
+    acked, _ = writes(w.output)
+    print("a acknowledged %d writes; killed" % len(acked[3]))
+    wait_for(lambda: served_here(b), 300, "b takes over", interval=0.5)
+    print("b serves %s %.1fs after the kill" % (POOL, time.monotonic() - t0))
+    wait_for(lambda: re.search(r"timeline: .*", jobs["b"].output), 300,
+             "the takeover timeline", interval=1)
+    print(indent(re.findall(r"timeline: .*", jobs["b"].output)[-1]))
+    print("node b$ hactl ha status")
+    print(indent(b.out("hactl ha status")))
+    found = hswriter_blocks(b, "/dev/mapper/%s:db" % POOL, 16384)
+    lost = verify_after_crash(found, acked, {3: acked[3][-1][0]}, {3: 9})
+    print("every write a acknowledged checked on b: %d, lost: %d"
+          % (len(acked[3]), len(lost)))
+
+    section("a comes back; b gives the pool back after 5 s")
+    a.start()
+    jobs["a"] = node_up(a, daemon)
+    wait_for(lambda: served_here(a), 300, "a serves its pool again",
+             interval=1)
+    for vm in (a, b):
+        print("node %s$ hactl ha status" % vm.name)
+        print(indent(vm.out("hactl ha status")))

@@ -17,6 +17,7 @@
 #include "ic.h"
 #include "disk.h"
 #include "diskhb.h"
+#include "ha.h"
 
 static const struct hactl_cmd commands[] = {
 	{ "version", cmd_version, NULL, "" },
@@ -30,6 +31,11 @@ static const struct hactl_cmd commands[] = {
 	{ "link", NULL, link_cmds, NULL },
 	{ "disk", NULL, disk_cmds, NULL },
 	{ "monitor", cmd_monitor, NULL, "[--count N]" },
+	{ "ha", NULL, ha_cmds, NULL },
+	{ "takeover", cmd_takeover, NULL, "" },
+	{ "giveback", cmd_giveback, NULL, "" },
+	{ "daemon", cmd_daemon, NULL,
+	  "[--giveback-delay S] [--no-auto-giveback] [--no-auto-takeover] [--grace MS]" },
 	{ 0 }
 };
 
