@@ -258,9 +258,11 @@ static void take_over(struct daemon *d)
 	t->detected = ha_now_ms();
 	event(d, "takeover: partner node %u is dead (no interconnect, disk heartbeat stopped)",
 	      v->partner);
-	for (i = 0; i < v->nr_pools; i++)
+	for (i = 0; i < v->nr_pools; i++) {
+		v->pools[i].taken = false;
 		if (v->pools[i].owner == v->partner && !v->pools[i].here)
 			names[n++] = v->pools[i].name;
+	}
 
 	if (set_frozen(d, true)) {
 		snprintf(t->result, sizeof(t->result), "failed: cannot freeze the mirror");
@@ -288,12 +290,19 @@ static void take_over(struct daemon *d)
 	t->fenced = ha_now_ms();
 
 	for (i = 0; i < n; i++) {
+		struct ha_pool *p = NULL;
+
+		for (m = 0; m < v->nr_pools; m++)
+			if (v->pools[m].name == names[i])
+				p = &v->pools[m];
 		if (run_hactl(d, "pool", "import", names[i], NULL)) {
 			event(d, "takeover: pool %s: import failed", names[i]);
 			all = false;
 			continue;
 		}
 		t->pools++;
+		if (p)
+			p->taken = true;
 	}
 	t->imported = ha_now_ms();
 	for (i = 0; i < n; i++)
@@ -322,7 +331,7 @@ static void takeover_progress(struct daemon *d)
 			return;
 	d->tl.replayed = ha_now_ms();
 	for (i = 0; i < v->nr_pools; i++)
-		if (v->pools[i].here && v->pools[i].home == d->tl.node)
+		if (v->pools[i].here && v->pools[i].taken)
 			d->tl.records += v->pools[i].replay_records;
 	set_frozen(d, false);
 	d->in_takeover = false;

@@ -54,6 +54,7 @@ struct ha_pool {
 	uint64_t replay_records, replay_done;
 
 	bool mark;			/* seen in this scan */
+	bool taken;			/* by this node's last takeover */
 };
 
 struct ha_view {
