@@ -249,6 +249,7 @@ def test_bad_input(h):
             "Numerical result out of range")
     refused("hactl disk assign /dev/nonexistent --owner 1", "cannot open")
     vm.out("hactl pool import tank")
+    before = disk_list(vm)
     refused("hactl disk assign %s --owner 2" % L2, "in use")
     vm.out("hactl pool export tank")
 
