@@ -56,9 +56,10 @@ def stamp(line):
 def writer(vm, dev):
     """Sequential 4 KiB direct writes; each acknowledged one is marked in
     the kernel log ("hbw N"), so its order against the kernel's own
-    messages is known exactly."""
+    messages is known exactly.  It stops, its last write done, once
+    /tmp/stop exists."""
     return vm.spawn(
-        "i=0; while :; do /usr/bin/dd if=/dev/urandom of=%s bs=4096 "
+        "rm -f /tmp/stop; i=0; while [ ! -e /tmp/stop ]; do /usr/bin/dd if=/dev/urandom of=%s bs=4096 "
         "count=1 seek=$((i %% 2048)) oflag=direct conv=notrunc "
         "status=none || { echo FAIL $i; exit 1; }; "
         "echo \"hbw $i\" > /dev/kmsg; echo \"W $i\"; i=$((i+1)); done"
@@ -141,7 +142,7 @@ def test_beats(h):
         a.set_link(link, True)
     wait_for(lambda: heartbeat(b)["sync"] == "in-sync", 180,
              "heartbeat back in sync", interval=1)
-    w.kill()
+    a.out("touch /tmp/stop")
     w.wait(timeout=120)
     expect("FAIL" not in w.output, "a write failed: %s", w.output[-500:])
 
