@@ -83,10 +83,12 @@ def test_kills(h):
         wait_sync(a)
         outputs, seeds = write_and_kill(a, rng, r * 10, 2)
         if r == 0:
+            # The reason is in the kernel log: dm passes only the errno.
             st, out = b.run(IMPORT, check=False)
-            expect(st != 0 and "freeze" in out,
+            msg = b.out("dmesg | grep 'import refused' | tail -1")
+            expect(st != 0 and "freeze the mirror first" in msg,
                    "a takeover without a frozen mirror was not refused: "
-                   "%s", out)
+                   "%s %s", out, msg)
         b.out("hactl wlog freeze")
         w = json.loads(b.out("hactl -j wlog show"))["wlog"]
         expect(w.get("mirror_frozen") is True, "not frozen: %s", w)
