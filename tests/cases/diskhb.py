@@ -200,15 +200,10 @@ def test_fenced(h):
     """b preempts a's reservation: a's pool goes FENCED (event, one
     warning), its writes fail, its heartbeat stops, export works."""
     a, b = h.pair(luns=1, links=0, local_disk_mb=0)
-    key_a, key_b = "0xaaaa", "0xbbbb"
     for vm in (a, b):
         vm.out("insmod %s && hactl node set --id %d --cluster 7"
                % (MODULE, vm.index))
-    for vm, key in ((a, key_a), (b, key_b)):
-        vm.out("sg_persist -n --out --register --param-sark=%s %s"
-               % (key, LUN))
-    a.out("sg_persist -n --out --reserve --param-rk=%s --prout-type=1 %s"
-          % (key_a, LUN))
+    # The import registers a's key and takes the reservation (fence.c).
     mon = a.spawn("exec hactl -j monitor")
     a.out("hactl pool create fen %s && hactl vol create fen/v --size 8M"
           % LUN)
@@ -219,8 +214,9 @@ def test_fenced(h):
         heartbeat(b, check=False)), 30, "a's heartbeat", interval=1)
     expect(hb["node"] == 1, "heartbeat: %s", hb)
 
-    b.out("sg_persist -n --out --preempt --param-rk=%s --param-sark=%s "
-          "--prout-type=1 %s" % (key_b, key_a, LUN))
+    key_a = json.loads(a.out("hactl -j node show"))["node"]["pr_key"]
+    b.out("hactl disk pr %s register && hactl disk pr %s preempt %s"
+          % (LUN, LUN, key_a))
     t0 = time.monotonic()
     wait_for(lambda: pool_state(a, "fen") == "fenced", 30, "fenced",
              interval=0.5)

@@ -35,7 +35,10 @@ def node_up(vm, daemon="--no-auto-giveback --grace 2000"):
            "dmsetup mknodes" % LOG_SECTORS)
     vm.out("hactl node set --nvram /dev/mapper/nv")
     configure(vm)
-    return vm.spawn("exec hactl daemon %s 2>&1" % daemon)
+    job = vm.spawn("exec hactl daemon %s 2>&1" % daemon)
+    vm.out("for i in $(seq 300); do [ -S /run/hastor/ha.sock ] && exit 0; "
+           "sleep 0.1; done; echo no daemon socket; exit 1")
+    return job
 
 
 def ha(vm):
