@@ -9,7 +9,6 @@
  * and one bad disk does not stop the others from being reported.
  */
 #define _GNU_SOURCE	/* O_DIRECT */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -23,6 +22,7 @@
 #include <linux/hastor.h>
 
 #include "diskhb.h"
+#include "pool.h"
 #include "format.h"
 #include "names.h"
 #include "output.h"
@@ -150,40 +150,6 @@ int diskhb_read(const char *path, struct diskhb_info *out, char *why,
 
 /* ---- hactl disk heartbeat ---- */
 
-static bool sysfs_read(const char *dev, const char *attr, char *buf,
-		       size_t len)
-{
-	char path[PATH_MAX];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), SYS_BLOCK "/%s/%s", dev, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return true;
-}
-
-/* As pool import's scan: no hastor device, nothing that cannot be read. */
-static bool skip_device(const char *dev)
-{
-	char buf[160];
-
-	if (sysfs_read(dev, "dm/uuid", buf, sizeof(buf)) &&
-	    !strncmp(buf, "HASTOR-", 7))
-		return true;
-	if (!strncmp(dev, "loop", 4) &&
-	    !sysfs_read(dev, "loop/backing_file", buf, sizeof(buf)))
-		return true;
-	return !sysfs_read(dev, "size", buf, sizeof(buf)) ||
-	       strtoull(buf, NULL, 10) <
-	       (HASTOR_DISKHB_BLOCK + 1) * HASTOR_SECTORS_PER_BLOCK;
-}
-
 static int64_t age_ms(const struct diskhb_info *hb)
 {
 	struct timespec now;
@@ -258,30 +224,21 @@ static int report(const char *path, bool quiet_unlabelled)
 	return err && !none;
 }
 
+static int report_one(const char *path, void *arg)
+{
+	*(int *)arg |= report(path, true);
+	return 0;
+}
+
 static int scan_all(void)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
 	int failed = 0;
-	DIR *d;
-	char *p;
 
-	d = opendir(SYS_BLOCK);
-	if (!d) {
-		fprintf(stderr, "hactl: disk heartbeat: %s: %s\n", SYS_BLOCK,
+	if (for_each_disk(report_one, &failed) < 0) {
+		fprintf(stderr, "hactl: disk heartbeat: /sys/class/block: %s\n",
 			strerror(errno));
 		return -1;
 	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || skip_device(de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
-		for (p = path; *p; p++)
-			if (*p == '!')
-				*p = '/';
-		failed |= report(path, true);
-	}
-	closedir(d);
 	return failed;
 }
 

@@ -18,7 +18,6 @@
  * its own interval says the node is dead.
  */
 #define _GNU_SOURCE	/* O_DIRECT */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -306,8 +305,9 @@ static void read_heartbeat(struct ha_pool *p, int64_t now)
 }
 
 /* One disk: a pool label adds it to its pool. */
-static void scan_disk(struct ha_view *v, const char *path)
+static int scan_disk(const char *path, void *arg)
 {
+	struct ha_view *v = arg;
 	struct hastor_label l;
 	struct ha_pool *p;
 	char why[256];
@@ -316,17 +316,17 @@ static void scan_disk(struct ha_view *v, const char *path)
 
 	/* Kept in fixed buffers; no shared disk has a longer name. */
 	if (strlen(path) >= sizeof(p->member0))
-		return;
+		return 0;
 	fd = open_direct(path);
 	if (fd < 0)
-		return;
+		return 0;
 	err = hastor_read_label(fd, &l, why, sizeof(why));
 	close(fd);
 	if (err || !le32toh(l.member_count))
-		return;
+		return 0;
 	p = pool_add(v, l.hdr.pool_uuid);
 	if (!p)
-		return;
+		return 0;
 	if (!p->mark) {
 		p->mark = true;
 		p->seen = 0;
@@ -342,33 +342,7 @@ static void scan_disk(struct ha_view *v, const char *path)
 	if (!idx)
 		memcpy(p->member0, path, strlen(path) + 1);
 	p->seen++;
-}
-
-static void scan_disks(struct ha_view *v)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	char *c;
-
-	d = opendir("/sys/class/block");
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || skip_device(de->d_name))
-			continue;
-		/* Only whole disks are shared disks. */
-		snprintf(path, sizeof(path), "/sys/class/block/%s/partition",
-			 de->d_name);
-		if (!access(path, F_OK))
-			continue;
-		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
-		for (c = path; *c; c++)
-			if (*c == '!')
-				*c = '/';
-		scan_disk(v, path);
-	}
-	closedir(d);
+	return 0;
 }
 
 int ha_view_refresh(struct hnl *h, struct ha_view *v)
@@ -384,7 +358,7 @@ int ha_view_refresh(struct hnl *h, struct ha_view *v)
 	}
 	if (ask_kernel(h, v) < 0)
 		return -1;
-	scan_disks(v);
+	for_each_disk(scan_disk, v);
 	/* Forget pools gone from both the disks and the kernel. */
 	for (i = j = 0; i < v->nr_pools; i++)
 		if (v->pools[i].mark)

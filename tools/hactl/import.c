@@ -58,7 +58,7 @@ static bool sysfs_read(const char *dev, const char *attr, char *buf,
 }
 
 /* Devices that cannot be members, or must not be read. */
-bool skip_device(const char *dev)
+static bool skip_device(const char *dev)
 {
 	char buf[160];
 
@@ -134,23 +134,18 @@ static int found_add(struct found *f, const struct member *m)
 	return 0;
 }
 
-/* Every block device whose label names pool; an exit status. */
-static int scan(const char *op, const char *pool, struct found *f)
+int for_each_disk(int (*fn)(const char *path, void *arg), void *arg)
 {
-	char path[PATH_MAX], why[256], esc[HACTL_ESC_LEN];
-	struct member m;
+	char path[PATH_MAX];
 	struct dirent *de;
+	int ret = 0;
 	DIR *d;
 	char *p;
-	int err;
 
 	d = opendir(SYS_BLOCK);
-	if (!d) {
-		fprintf(stderr, "hactl: %s: %s: %s\n", op, SYS_BLOCK,
-			strerror(errno));
-		return HACTL_EXIT_FAIL;
-	}
-	while ((de = readdir(d))) {
+	if (!d)
+		return -1;
+	while (!ret && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || skip_device(de->d_name))
 			continue;
 		/* sysfs writes '/' in a device name as '!' (cciss!c0d0). */
@@ -158,20 +153,51 @@ static int scan(const char *op, const char *pool, struct found *f)
 		for (p = path; *p; p++)
 			if (*p == '!')
 				*p = '/';
-		err = read_member(path, &m, why, sizeof(why));
-		/* A disk with a label of this name that fails a check. */
-		if (err > 0 && label_named(&m.label, pool))
-			fprintf(stderr, "hactl: %s: ignoring %s: its label of pool %s is invalid: %s\n",
-				op, path, pool, why);
-		if (err || !label_named(&m.label, pool))
-			continue;
-		if (found_add(f, &m) < 0) {
-			closedir(d);
-			fprintf(stderr, "hactl: %s: out of memory\n", op);
-			return HACTL_EXIT_FAIL;
-		}
+		ret = fn(path, arg);
 	}
 	closedir(d);
+	return ret;
+}
+
+struct scan_ctx {
+	const char *op, *pool;
+	struct found *f;
+};
+
+static int scan_one(const char *path, void *arg)
+{
+	struct scan_ctx *sc = arg;
+	struct member m;
+	char why[256];
+	int err;
+
+	err = read_member(path, &m, why, sizeof(why));
+	/* A disk with a label of this name that fails a check. */
+	if (err > 0 && label_named(&m.label, sc->pool))
+		fprintf(stderr, "hactl: %s: ignoring %s: its label of pool %s is invalid: %s\n",
+			sc->op, path, sc->pool, why);
+	if (err || !label_named(&m.label, sc->pool))
+		return 0;
+	if (found_add(sc->f, &m) < 0) {
+		fprintf(stderr, "hactl: %s: out of memory\n", sc->op);
+		return 1;
+	}
+	return 0;
+}
+
+/* Every block device whose label names pool; an exit status. */
+static int scan(const char *op, const char *pool, struct found *f)
+{
+	struct scan_ctx sc = { .op = op, .pool = pool, .f = f };
+	char esc[HACTL_ESC_LEN];
+	int ret;
+
+	ret = for_each_disk(scan_one, &sc);
+	if (ret < 0)
+		fprintf(stderr, "hactl: %s: %s: %s\n", op, SYS_BLOCK,
+			strerror(errno));
+	if (ret)
+		return HACTL_EXIT_FAIL;
 	if (!f->n) {
 		fprintf(stderr, "hactl: %s: no disk has a label of pool %s\n",
 			op, hactl_esc(pool, esc, sizeof(esc)));

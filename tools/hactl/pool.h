@@ -68,8 +68,13 @@ int cmd_pool_check(struct hactl *ctx, int argc, char **argv);
 /* import.c: "pool import" and "pool export" */
 int cmd_pool_import(struct hactl *ctx, int argc, char **argv);
 int cmd_pool_export(struct hactl *ctx, int argc, char **argv);
-/* Block device dev (a /sys/class/block name) cannot hold a label. */
-bool skip_device(const char *dev);
+/*
+ * Calls fn with the /dev path of every block device that may hold a
+ * label (not hastor's own dm devices, unbound loop devices or devices
+ * too small), until fn returns nonzero; returns that, or -1 (errno set)
+ * if the devices cannot be listed.
+ */
+int for_each_disk(int (*fn)(const char *path, void *arg), void *arg);
 /*
  * Activates the pool on these member devices (in member order) and then
  * every volume; an exit status.  Shared by "pool create" and "pool import".
