@@ -208,10 +208,6 @@ int hs_fence_pr(const char *path, enum hastor_pr_action action, u64 key,
 		goto out;
 	}
 	own = hastor_pr_key(node.cluster_id, node.id);
-	if (action == HASTOR_PR_PREEMPT && key == own) {
-		NL_SET_ERR_MSG(extack, "cannot preempt this node's own key");
-		goto out;
-	}
 	ret = pr_call(bdev, ops, action, own, key);
 	if (ret == -EOPNOTSUPP) {
 		NL_SET_ERR_MSG(extack,

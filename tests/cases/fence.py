@@ -172,6 +172,10 @@ def test_pr_commands(h):
     # Release by a node that does not hold it changes nothing.
     b.out("hactl disk pr %s release" % L1)
     expect_disk(disk_list(b)[L1], "foreign release", keys=[1, 2], holder=1)
+    # The holder preempting its own key keeps the reservation.
+    a.out("hactl disk pr %s preempt %s" % (L1, key_of(1)))
+    expect_disk(disk_list(b)[L1], "self-preempt", keys=[1, 2], holder=1)
+    write_block(a, L1, SCRATCH, "a")
     b.out("hactl disk pr %s preempt %s" % (L1, key_of(1)))
     expect_disk(disk_list(a)[L1], "preempted", keys=[2], holder=2)
     expect_conflict(a, L1)
@@ -228,8 +232,6 @@ def test_bad_input(h):
             "does not support persistent reservations")
     refused("HACTL_NO_CLIENT_CHECKS=1 hactl disk pr %s preempt" % L1,
             "preempt needs the key")
-    refused("hactl disk pr %s preempt %s" % (L1, key_of(1)),
-            "own key")
     refused("hactl disk pr %s bogus" % L1, "unknown action", 2)
     refused("hactl disk pr %s preempt" % L1, "needs the KEY", 2)
     refused("hactl disk pr %s preempt 12zz" % L1, "invalid key", 2)

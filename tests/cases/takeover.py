@@ -20,6 +20,8 @@ from pool import writes, verify_after_crash, hswriter_blocks, expect, \
 
 LUN = "/dev/shared/lun1"
 IMPORT = "hactl pool import tank --disks %s" % LUN
+# b takes the pool from a dead a: a's reservation is preempted.
+TAKE = IMPORT + " --takeover"
 PER = 2048      # blocks each writer owns (8 MiB)
 
 
@@ -84,7 +86,7 @@ def test_kills(h):
         outputs, seeds = write_and_kill(a, rng, r * 10, 2)
         if r == 0:
             # The reason is in the kernel log: dm passes only the errno.
-            st, out = b.run(IMPORT, check=False)
+            st, out = b.run(TAKE, check=False)
             msg = b.out("dmesg | grep 'import refused' | tail -1")
             expect(st != 0 and "freeze the mirror first" in msg,
                    "a takeover without a frozen mirror was not refused: "
@@ -92,7 +94,7 @@ def test_kills(h):
         b.out("hactl wlog freeze")
         w = json.loads(b.out("hactl -j wlog show"))["wlog"]
         expect(w.get("mirror_frozen") is True, "not frozen: %s", w)
-        b.out(IMPORT)
+        b.out(TAKE)
         p = wait_replayed(b)
         total += check_all(b, outputs, seeds, "round %d" % r)
         b.out("hactl pool export tank && hactl wlog thaw")
@@ -113,7 +115,7 @@ def test_serve_during_replay(h):
     start_pool(a, 3)
     wait_sync(a)
     outputs, seeds = write_and_kill(a, rng, 100, 3, 1500, 1600)
-    b.out("hactl wlog freeze && " + IMPORT)
+    b.out("hactl wlog freeze && " + TAKE)
     # One command: the read, then the progress it completed under.
     out = b.out("dd if=/dev/mapper/tank:v2 of=/dev/null bs=4k count=1 "
                 "skip=7 iflag=direct status=none && hactl -j pool show tank")
@@ -139,13 +141,13 @@ def test_killed_during_replay(h):
     start_pool(a, 2)
     wait_sync(a)
     outputs, seeds = write_and_kill(a, rng, 200, 2, 1500, 1600)
-    b.out("hactl wlog freeze && " + IMPORT)
+    b.out("hactl wlog freeze && " + TAKE)
     p = pool_info(b, "tank")
     expect(p["state"] == "replaying", "replay over before the kill: %s", p)
     b.kill()
     b.start()
     boot(b)
-    b.out("hactl wlog freeze && " + IMPORT)
+    b.out("hactl wlog freeze && " + TAKE)
     p = wait_replayed(b)
     checked = check_all(b, outputs, seeds, "after the second import")
     h.note("killed during replay: %d records replayed again, %d "

@@ -761,9 +761,21 @@ int disk_pool_reserve(struct hnl *h, const char *pool,
 		return HACTL_EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++) {
-		if (!st[i].supported || (st[i].reserved && st[i].holder == key))
+		if (!st[i].supported)
 			continue;
-		if (st[i].reserved) {
+		/*
+		 * A reservation under this node's own key may belong to its
+		 * I_T nexus from before a reboot: the target keeps it and
+		 * refuses the new nexus's writes.  Preempting our own key
+		 * moves the reservation to this nexus and drops the stale
+		 * registration; when this nexus already held it, nothing
+		 * changes for anyone else.
+		 */
+		if (st[i].reserved && st[i].holder == key) {
+			if (pr_request(h, paths[i], HASTOR_PR_PREEMPT, true,
+				       key))
+				return HACTL_EXIT_FAIL;
+		} else if (st[i].reserved) {
 			if (pr_request(h, paths[i], HASTOR_PR_PREEMPT, true,
 				       st[i].holder))
 				return HACTL_EXIT_FAIL;
