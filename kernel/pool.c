@@ -195,6 +195,11 @@ static int write_super(struct hs_pool *pool, u64 generation)
 	sb->nr_volumes = cpu_to_le32(hs_vol_count(pool));
 	sb->wlog_seq = cpu_to_le64(pool->wlog_seq);
 	memcpy(sb->wlog_uuid, pool->wlog_uuid, 16);
+	if (memchr_inv(pool->tko_uuid, 0, 16)) {
+		sb->incompat = cpu_to_le32(HASTOR_INCOMPAT_TAKEOVER);
+		sb->tko_seq = cpu_to_le64(pool->tko_seq);
+		memcpy(sb->tko_uuid, pool->tko_uuid, 16);
+	}
 	pool->cp_time_ns = le64_to_cpu(sb->cp_time_ns);
 	dm_bufio_mark_buffer_dirty(buf);
 	dm_bufio_release(buf);
@@ -262,6 +267,32 @@ int hs_pool_commit_cover(struct hs_pool *pool, const u8 *log_uuid, u64 seq)
 		memcpy(pool->wlog_uuid, log_uuid, 16);
 		pool->txn_dirty = true;
 	}
+	/* Named as the log itself: its entries no longer need the mark. */
+	if (!memcmp(pool->tko_uuid, log_uuid, 16)) {
+		memset(pool->tko_uuid, 0, 16);
+		pool->tko_seq = 0;
+		pool->txn_dirty = true;
+	}
+	err = hs_pool_commit_locked(pool);
+	up_write(&pool->meta_lock);
+	mutex_unlock(&pool->mutex);
+	return err;
+}
+
+/*
+ * A takeover: before the pool serves a write, its superblock says that
+ * writes acknowledged from now on are in log_uuid after entry seq (the
+ * pool itself still names the partner's log until the replay ends).
+ */
+int hs_pool_commit_tko(struct hs_pool *pool, const u8 *log_uuid, u64 seq)
+{
+	int err;
+
+	mutex_lock(&pool->mutex);
+	down_write(&pool->meta_lock);
+	pool->tko_seq = seq;
+	memcpy(pool->tko_uuid, log_uuid, 16);
+	pool->txn_dirty = true;
 	err = hs_pool_commit_locked(pool);
 	up_write(&pool->meta_lock);
 	mutex_unlock(&pool->mutex);
@@ -490,6 +521,11 @@ static int super_load(struct hs_pool *pool, const char **why)
 	else if (!le64_to_cpu(best->next_vol_id) ||
 		 le64_to_cpu(best->next_vol_id) == U64_MAX)
 		*why = "superblock volume id out of range";
+	else if ((le32_to_cpu(best->incompat) & HASTOR_INCOMPAT_TAKEOVER) &&
+		 (!memchr_inv(best->tko_uuid, 0, 16) ||
+		  !memchr_inv(best->wlog_uuid, 0, 16) ||
+		  !memcmp(best->tko_uuid, best->wlog_uuid, 16)))
+		*why = "superblock takeover fields inconsistent";
 	else
 		err = 0;
 	if (err)
@@ -505,6 +541,10 @@ static int super_load(struct hs_pool *pool, const char **why)
 	pool->sm.nr_used = le64_to_cpu(best->used_blocks);
 	pool->wlog_seq = le64_to_cpu(best->wlog_seq);
 	memcpy(pool->wlog_uuid, best->wlog_uuid, 16);
+	if (le32_to_cpu(best->incompat) & HASTOR_INCOMPAT_TAKEOVER) {
+		pool->tko_seq = le64_to_cpu(best->tko_seq);
+		memcpy(pool->tko_uuid, best->tko_uuid, 16);
+	}
 out:
 	for (i = 0; i < 2; i++)
 		if (bufs[i])
@@ -721,6 +761,8 @@ static void pool_teardown(struct hs_pool *pool)
 		/* Exported cleanly: it needs no log to be imported again. */
 		memset(pool->wlog_uuid, 0, sizeof(pool->wlog_uuid));
 		pool->wlog_seq = 0;
+		memset(pool->tko_uuid, 0, sizeof(pool->tko_uuid));
+		pool->tko_seq = 0;
 		pool->txn_dirty = true;
 	}
 	if (!hs_pool_broken(pool) && !hs_pool_commit_locked(pool)) {

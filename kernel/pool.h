@@ -123,6 +123,9 @@ struct hs_pool {
 	struct list_head wlog_node;	/* wlog->pools */
 	u64 wlog_seq;			/* committed: log entries it holds */
 	u8 wlog_uuid[16];
+	/* Taken over, replay not ended: this log's entries after tko_seq. */
+	u64 tko_seq;
+	u8 tko_uuid[16];
 	/* A takeover's replay from the mirror (wlog_takeover.c), if any. */
 	struct hs_takeover *takeover;
 	struct hs_spacemap sm;
@@ -173,6 +176,7 @@ int hs_pool_format(const char *name, struct block_device **bdevs, int n,
 int hs_pool_commit(struct hs_pool *pool);
 int hs_pool_commit_locked(struct hs_pool *pool);
 int hs_pool_commit_cover(struct hs_pool *pool, const u8 *log_uuid, u64 seq);
+int hs_pool_commit_tko(struct hs_pool *pool, const u8 *log_uuid, u64 seq);
 void hs_pool_cp_timer(struct work_struct *work);
 void hs_pool_start_timer(struct hs_pool *pool);
 void hs_pool_notify(struct hs_pool *pool, u32 event);	/* netlink_pool.c */

@@ -734,6 +734,7 @@ static bool partner_pool(struct hs_wlog *log, struct hs_pool *pool, u8 *peer)
 static int takeover_attach(struct hs_wlog *log, struct hs_pool *pool,
 			   const u8 *peer, const char **why)
 {
+	bool again = memchr_inv(pool->tko_uuid, 0, 16);
 	u64 last;
 	int err;
 
@@ -745,14 +746,32 @@ static int takeover_attach(struct hs_wlog *log, struct hs_pool *pool,
 	err = hs_tko_prepare(log, pool, peer, why);
 	if (err)
 		return err;
-	spin_lock_irq(&log->lock);
-	last = log->next_seq - 1;
-	spin_unlock_irq(&log->lock);
+	if (again) {
+		/*
+		 * This node took the pool over before and crashed during the
+		 * replay: what it acknowledged since is in this log.
+		 */
+		last = pool->tko_seq;
+		err = hs_wlog_replay_pool(log, pool, last, &last, why);
+		last = pool->tko_seq;
+	} else {
+		spin_lock_irq(&log->lock);
+		last = log->next_seq - 1;
+		spin_unlock_irq(&log->lock);
+		err = hs_pool_commit_tko(pool, log->uuid, last);
+		if (err)
+			*why = "cannot commit the pool's takeover mark";
+	}
+	if (err) {
+		hs_tko_cancel(pool);
+		return err;
+	}
 	pool->wlog = log;
 	list_add_tail(&pool->wlog_node, &log->pools);
 	/*
-	 * It has none of this log's entries: any it had from an earlier
-	 * time here are older than what the mirror holds, never replayed.
+	 * It has none of this log's entries up to the mark: any it had from
+	 * an earlier time here are older than what the mirror holds, never
+	 * replayed.  Those after it stay until the final CP.
 	 */
 	set_cover(log, pool->uuid, last);
 	free_halves(log);
@@ -788,6 +807,10 @@ int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 	}
 	mutex_lock(&log->mutex);
 	err = -ENODEV;
+	*why = "the pool was taken over with another node's write log and its replay did not end: import it there";
+	if (memchr_inv(pool->tko_uuid, 0, 16) &&
+	    memcmp(pool->tko_uuid, log->uuid, 16))
+		goto err_unlock;
 	*why = "the pool was not exported cleanly and needs another write log";
 	if (clean)
 		after = U64_MAX;

@@ -266,6 +266,9 @@ int hs_tko_prepare(struct hs_wlog *log, struct hs_pool *pool,
 void hs_tko_run(struct hs_pool *pool);
 bool hs_tko_filtered(struct hs_pool *pool, u64 vol_id, u64 first, u64 n);
 int hs_tko_settle(struct hs_pool *pool, u64 vol_id, u64 first, u64 n);
+int hs_tko_settle_record(struct hs_pool *pool, u64 vol_id, u64 sector,
+			 u32 nr);
+void hs_tko_cancel(struct hs_pool *pool);
 bool hs_tko_replaying(struct hs_pool *pool);
 bool hs_tko_progress(struct hs_pool *pool, u64 *records, u64 *done,
 		     bool *replaying);

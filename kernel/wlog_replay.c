@@ -58,6 +58,7 @@ int hs_wlog_apply_block(struct hs_pool *pool, struct hs_vol *vol,
 	if (err && err != -ENODATA)
 		return err;
 	mapped = !err;
+	err = 0;	/* -ENODATA: a partial write merges into zeroes */
 	if (mapped) {
 		v = le64_to_cpu(val);
 		if (v & HASTOR_MAP_ABSENT)
@@ -181,6 +182,10 @@ static int apply(struct hs_wlog *log, struct replay *r,
 		return 0;
 	}
 	r->records++;
+	/* After a takeover's mirror records of the same blocks. */
+	err = hs_tko_settle_record(pool, vol->id, sector, n);
+	if (err)
+		return err;
 	if (le16_to_cpu(rec->op) == HASTOR_WLOG_OP_DISCARD)
 		return apply_discard(r, vol, sector, n);
 	err = hs_wlog_read(log, data_pos, r->data, (size_t)n << SECTOR_SHIFT);

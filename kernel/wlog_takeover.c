@@ -39,6 +39,17 @@
  * replays the mirror again from the same place: records carry data, not
  * changes, and are applied in order, so that yields the same contents.
  * When it ends, a log CP commits the pool naming this node's log.
+ *
+ * Writes this node acknowledges during the replay are in its own log,
+ * which the pool does not name yet.  So before the volumes serve, the
+ * pool commits a mark (tko_uuid, tko_seq: this log, its last entry),
+ * and this log keeps the pool's later entries (its cover of the pool
+ * stays at tko_seq until the final CP).  An import after a crash during
+ * the replay builds the index from the mirror again, then applies this
+ * log's entries after tko_seq, each after settling the blocks it
+ * touches: the partner's records of a block come before this node's, as
+ * they did when the writes were served.  Only then do the volumes serve
+ * and the background replay start.
  */
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -403,12 +414,8 @@ static void scratch_put(struct scratch *s)
 	__free_page(s->page);
 }
 
-/*
- * On demand (io.c, the pool's worker, before a bio touches blocks
- * [first, first + n) of a volume): settle them.  Process context; takes
- * the pool's mutex and meta_lock.
- */
-int hs_tko_settle(struct hs_pool *pool, u64 vol_id, u64 first, u64 n)
+static int settle_locked(struct hs_pool *pool, u64 vol_id, u64 first,
+			 u64 n)
 {
 	struct hs_takeover *t = pool->takeover;
 	struct tko_vol *tv;
@@ -416,21 +423,54 @@ int hs_tko_settle(struct hs_pool *pool, u64 vol_id, u64 first, u64 n)
 	u64 b;
 	int err = 0;
 
+	lockdep_assert_held(&pool->mutex);
+	lockdep_assert_held_write(&pool->meta_lock);
 	if (!hs_tko_filtered(pool, vol_id, first, n))
 		return 0;
 	tv = tko_vol(t, vol_id, false);
 	if (scratch_get(&s, GFP_NOIO))
 		return -ENOMEM;
-	mutex_lock(&pool->mutex);
-	down_write(&pool->meta_lock);
 	for (b = first; b < first + n && !err; b++)
 		err = settle_block(t, tv, b, s.page, s.buf);
-	if (err)
-		replay_failed(t, err);
-	up_write(&pool->meta_lock);
-	mutex_unlock(&pool->mutex);
 	scratch_put(&s);
 	return err;
+}
+
+/*
+ * On demand (io.c, the pool's worker, before a bio touches blocks
+ * [first, first + n) of a volume): settle them.  Process context; takes
+ * the pool's mutex and meta_lock.
+ */
+int hs_tko_settle(struct hs_pool *pool, u64 vol_id, u64 first, u64 n)
+{
+	int err;
+
+	if (!hs_tko_filtered(pool, vol_id, first, n))
+		return 0;
+	mutex_lock(&pool->mutex);
+	down_write(&pool->meta_lock);
+	err = settle_locked(pool, vol_id, first, n);
+	if (err)
+		replay_failed(pool->takeover, err);
+	up_write(&pool->meta_lock);
+	mutex_unlock(&pool->mutex);
+	return err;
+}
+
+/*
+ * The local replay (wlog_replay.c) of this node's entries written during
+ * an interrupted takeover: the mirror's records of the blocks a record
+ * touches go first.  Under the pool's mutex and meta_lock.
+ */
+int hs_tko_settle_record(struct hs_pool *pool, u64 vol_id, u64 sector,
+			 u32 nr)
+{
+	u64 first = sector >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
+	u64 end = ((sector + nr - 1) >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT)) + 1;
+
+	if (!READ_ONCE(pool->takeover) || !nr)
+		return 0;
+	return settle_locked(pool, vol_id, first, end - first);
 }
 
 static void tko_work(struct work_struct *work)
@@ -503,6 +543,16 @@ bool hs_tko_progress(struct hs_pool *pool, u64 *records, u64 *done,
 	*done = READ_ONCE(t->done);
 	*replaying = READ_ONCE(t->replaying);
 	return true;
+}
+
+/* The import failed before the replay started: the index goes. */
+void hs_tko_cancel(struct hs_pool *pool)
+{
+	struct hs_takeover *t = pool->takeover;
+
+	pool->takeover = NULL;
+	if (t)
+		tko_free(t);
 }
 
 /*

@@ -18,7 +18,9 @@ from pool import writes, verify_after_crash, hswriter_blocks, expect
 from wlog import LOG_SECTORS, wlog_info
 
 
-def boot(vm, partner_first=False):
+def boot(vm, partner_first=False, log_read_delay_ms=0):
+    """Module, identity, the write log on the local disk (its reads
+    delayed by dm-delay if asked: a slow takeover replay), partner."""
     vm.out("insmod %s wlog_cp_ms=600000 && "
            "hactl node set --id %d --cluster 7 --name %s"
            % (MODULE, vm.index, vm.name))
@@ -26,9 +28,12 @@ def boot(vm, partner_first=False):
         configure(vm)
         wait_partner(vm, "reachable")
     total = int(vm.out("blockdev --getsz /dev/vda"))
-    vm.out("dmsetup create nv --table '0 %d linear /dev/vda 0' && "
+    nv = "linear /dev/vda 0"
+    if log_read_delay_ms:
+        nv = "delay /dev/vda 0 %d /dev/vda 0 0" % log_read_delay_ms
+    vm.out("dmsetup create nv --table '0 %d %s' && "
            "dmsetup create pd --table '0 %d linear /dev/vda %d' && "
-           "dmsetup mknodes" % (LOG_SECTORS, total - LOG_SECTORS,
+           "dmsetup mknodes" % (LOG_SECTORS, nv, total - LOG_SECTORS,
                                 LOG_SECTORS))
     vm.out("hactl node set --nvram /dev/mapper/nv")
     if not partner_first:

@@ -134,21 +134,48 @@ def test_serve_during_replay(h):
 
 
 def test_killed_during_replay(h):
-    """b dies during its replay; rebooted, it replays again and still has
-    every write a acknowledged."""
+    """b dies during its replay, after acknowledging writes of its own
+    to blocks the mirror's records touch too; rebooted, it replays
+    again, and has every write a acknowledged and, over them, every
+    write it acknowledged itself."""
     rng = random.Random(int(os.environ.get("HASTOR_SEED", "1")))
-    a, b = pair(h)
+    a, b = h.pair(luns=1, links=2, local_disk_mb=320)
+    boot(a)
+    # Reads of b's log (the mirror the replay reads) take 20 ms each:
+    # b's writes land while the replay is far from done.
+    boot(b, log_read_delay_ms=20)
     start_pool(a, 2)
     wait_sync(a)
     outputs, seeds = write_and_kill(a, rng, 200, 2, 1500, 1600)
     b.out("hactl wlog freeze && " + TAKE)
+    # b's writer on v0, over the blocks a's writer wrote: each of its
+    # writes must end up above a's records of the same block.
+    mine = b.spawn("exec hswriter write /dev/mapper/tank:v0 --blocks %d "
+                   "--count 100000 --seed 300 --tag 9" % PER)
+    mine.wait_output(r"^W 9 \d+ 40$", timeout=600)
     p = pool_info(b, "tank")
-    expect(p["state"] == "replaying", "replay over before the kill: %s", p)
     b.kill()
+    expect(p["state"] == "replaying", "replay over before the kill: %s", p)
     b.start()
     boot(b)
     b.out("hactl wlog freeze && " + TAKE)
-    p = wait_replayed(b)
+    p2 = wait_replayed(b)
+    acked, _ = writes(mine.output)
+    ours = acked.get(9, [])
+    found = hswriter_blocks(b, "/dev/mapper/tank:v0", PER, "b's writes: ")
+    lost = verify_after_crash(found, {9: ours}, {9: ours[-1][0]}, {9: 300})
+    expect(not lost, "%d writes b acknowledged during its replay lost, "
+           "e.g. %s", len(lost), lost[:3])
+    # a's writes: those to blocks b did not write again (b may have
+    # written more than the host saw acknowledged before it died).
+    again = {blk for blk, got in found.items() if got[0] == 9}
+    acked_a, _ = writes(outputs[0])
+    outputs[0] = "\n".join("W 0 %d %d" % (blk, seq)
+                           for seq, blk in acked_a.get(0, [])
+                           if blk not in again)
     checked = check_all(b, outputs, seeds, "after the second import")
-    h.note("killed during replay: %d records replayed again, %d "
-           "acknowledged writes checked" % (p["replay_records"], checked))
+    h.note("killed during replay: at %d of %d records with %d writes of "
+           "b's own acknowledged; %d records replayed again; %d of a's "
+           "and %d of b's writes checked" % (
+               p["replay_done"], p["replay_records"], len(ours),
+               p2["replay_records"], checked, len(ours)))

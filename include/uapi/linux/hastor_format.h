@@ -66,7 +66,15 @@ struct hastor_block_header {
 
 /* Incompatible features: a reader that does not know one must refuse. */
 #define HASTOR_INCOMPAT_ABSENT	(1U << 0)	/* mappings may be absent */
-#define HASTOR_INCOMPAT_KNOWN	(HASTOR_INCOMPAT_ABSENT)
+/*
+ * Superblock only: a takeover's replay is running, and tko_uuid/tko_seq
+ * name the log that holds the writes acknowledged since (see struct
+ * hastor_super).  A reader that knows nothing of it would import the
+ * pool without them.
+ */
+#define HASTOR_INCOMPAT_TAKEOVER	(1U << 2)
+#define HASTOR_INCOMPAT_KNOWN	(HASTOR_INCOMPAT_ABSENT | \
+				 HASTOR_INCOMPAT_TAKEOVER)
 /*
  * A spare label (HASTOR_CMD_DISK_LABEL): the disk is in no pool, only
  * owned.  member_count 0, no pool uuid or name; owner_node, home_node,
@@ -120,6 +128,15 @@ struct hastor_super {
 	__le32 snap_time;	/* pool time: bumped by each snapshot */
 	__le32 nr_volumes;
 	__u8 wlog_uuid[16];	/* the log wlog_seq counts in; zero: none */
+	/*
+	 * With HASTOR_INCOMPAT_TAKEOVER: the pool was taken over from the
+	 * log wlog_uuid names (the partner's, replayed from a mirror of it)
+	 * and the replay has not ended.  Writes acknowledged since are in
+	 * the log tko_uuid names, after its entry tko_seq; an import applies
+	 * them after the mirror's.  Zero otherwise.
+	 */
+	__le64 tko_seq;
+	__u8 tko_uuid[16];
 };
 
 /*
