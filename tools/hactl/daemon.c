@@ -53,8 +53,10 @@
 
 #include "hactl.h"
 #include "ha.h"
+#include "disk.h"
 #include "names.h"
 #include "pool.h"
+#include "wlog.h"
 
 extern char **environ;
 
@@ -233,9 +235,11 @@ static void timeline_print(struct daemon *d)
 	      t->pools, t->volumes, t->records);
 }
 
+/* In-process, as the fencing: a child hactl costs a process start. */
 static int set_frozen(struct daemon *d, bool on)
 {
-	return run_hactl(d, "wlog", on ? "freeze" : "thaw", NULL);
+	d->h.op = "daemon";
+	return wlog_set_frozen(&d->h, on);
 }
 
 /*
@@ -246,7 +250,8 @@ static void take_over(struct daemon *d)
 {
 	struct ha_view *v = &d->v;
 	struct timeline *t = &d->tl;
-	char key[32], *names[HA_MAX_POOLS];
+	char *names[HA_MAX_POOLS];
+	uint64_t key;
 	unsigned int i, m, n = 0, nvol;
 	bool all = true;
 
@@ -272,7 +277,8 @@ static void take_over(struct daemon *d)
 	t->frozen = ha_now_ms();
 	d->in_takeover = true;
 
-	snprintf(key, sizeof(key), "0x%" PRIx64, pr_key(v->cluster, v->partner));
+	key = pr_key(v->cluster, v->partner);
+	d->h.op = "daemon";
 	for (i = 0; i < v->nr_pools; i++) {
 		struct ha_pool *p = &v->pools[i];
 
@@ -280,10 +286,10 @@ static void take_over(struct daemon *d)
 			continue;
 		/* PREEMPT needs this node registered on the disk. */
 		for (m = 0; m < p->members; m++)
-			if (run_hactl(d, "disk", "pr", p->member_path[m],
-				      "register", NULL) ||
-			    run_hactl(d, "disk", "pr", p->member_path[m],
-				      "preempt", key, NULL))
+			if (disk_pr(&d->h, p->member_path[m],
+				    HASTOR_PR_REGISTER, false, 0) ||
+			    disk_pr(&d->h, p->member_path[m],
+				    HASTOR_PR_PREEMPT, true, key))
 				event(d, "takeover: pool %s: cannot fence %s",
 				      p->name, p->member_path[m]);
 	}

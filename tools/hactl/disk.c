@@ -474,8 +474,8 @@ static int check_path(struct hactl *ctx, const char *path)
 }
 
 /* HASTOR_CMD_DISK_PR; 0 or the negative errno (reported). */
-static int pr_request(struct hnl *h, const char *path, uint32_t action,
-		      bool has_key, uint64_t key)
+int disk_pr(struct hnl *h, const char *path, uint32_t action, bool has_key,
+	    uint64_t key)
 {
 	struct nl_msg *msg = hnl_msg(h, HASTOR_CMD_DISK_PR);
 	struct nlattr *nest;
@@ -556,7 +556,7 @@ static int cmd_disk_pr(struct hactl *ctx, int argc, char **argv)
 	ret = hactl_connect(ctx, &h);
 	if (ret)
 		return ret;
-	ret = pr_request(&h, path, action, has_key, key) ? HACTL_EXIT_FAIL :
+	ret = disk_pr(&h, path, action, has_key, key) ? HACTL_EXIT_FAIL :
 	      HACTL_EXIT_OK;
 	hnl_close(&h);
 	if (!ret && !out_json())
@@ -749,7 +749,7 @@ int disk_pool_reserve(struct hnl *h, const char *pool,
 		if (!have_key && own_key(h, &key))
 			return HACTL_EXIT_FAIL;
 		have_key = true;
-		if (pr_request(h, paths[i], HASTOR_PR_REGISTER, false, 0))
+		if (disk_pr(h, paths[i], HASTOR_PR_REGISTER, false, 0))
 			return HACTL_EXIT_FAIL;
 		if (st[i].reserved && st[i].holder != key && held == n)
 			held = i;
@@ -772,17 +772,17 @@ int disk_pool_reserve(struct hnl *h, const char *pool,
 		 * changes for anyone else.
 		 */
 		if (st[i].reserved && st[i].holder == key) {
-			if (pr_request(h, paths[i], HASTOR_PR_PREEMPT, true,
+			if (disk_pr(h, paths[i], HASTOR_PR_PREEMPT, true,
 				       key))
 				return HACTL_EXIT_FAIL;
 		} else if (st[i].reserved) {
-			if (pr_request(h, paths[i], HASTOR_PR_PREEMPT, true,
+			if (disk_pr(h, paths[i], HASTOR_PR_PREEMPT, true,
 				       st[i].holder))
 				return HACTL_EXIT_FAIL;
 			fprintf(stderr, "hactl: %s: %s: took the reservation from %s\n",
 				h->op, paths[i],
 				key_str(st[i].holder, k, sizeof(k)));
-		} else if (pr_request(h, paths[i], HASTOR_PR_RESERVE, false,
+		} else if (disk_pr(h, paths[i], HASTOR_PR_RESERVE, false,
 				      0)) {
 			/* Lost a race for it: say to whom. */
 			pr_read_path(paths[i], &st[i]);
@@ -828,7 +828,7 @@ int disk_pool_release(struct hnl *h, const char *pool, const char *members)
 		if (own_key(h, &key))
 			return HACTL_EXIT_FAIL;
 		if (st.holder == key &&
-		    pr_request(h, path, HASTOR_PR_RELEASE, false, 0))
+		    disk_pr(h, path, HASTOR_PR_RELEASE, false, 0))
 			ret = HACTL_EXIT_FAIL;
 	}
 	return ret;

@@ -35,4 +35,11 @@ int disk_pool_reserve(struct hnl *h, const char *pool,
  */
 int disk_pool_release(struct hnl *h, const char *pool, const char *members);
 
+/*
+ * One DISK_PR request (HASTOR_PR_*) for the whole disk at path, with
+ * this node's key; key only for preempt.  0, or negative (reported).
+ */
+int disk_pr(struct hnl *h, const char *path, uint32_t action, bool has_key,
+	    uint64_t key);
+
 #endif

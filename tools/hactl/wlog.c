@@ -681,13 +681,38 @@ static int cmd_wlog_show(struct hactl *ctx, int argc, char **argv)
 	return wi.attached ? HACTL_EXIT_OK : HACTL_EXIT_FAIL;
 }
 
+static int set_frozen(struct hnl *h, uint32_t frozen, struct wlog_info *wi)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+
+	msg = hnl_msg(h, HASTOR_CMD_WLOG_SET);
+	if (!msg)
+		return -1;
+	nest = nla_nest_start(msg, HASTOR_A_WLOG | NLA_F_NESTED);
+	if (!nest ||
+	    nla_put_u32(msg, HASTOR_A_WLOG_MIRROR_FROZEN, frozen) < 0) {
+		nlmsg_free(msg);
+		fprintf(stderr, "hactl: %s: request too large\n", h->op);
+		return -1;
+	}
+	nla_nest_end(msg, nest);
+	memset(wi, 0, sizeof(*wi));
+	return hnl_request(h, msg, wlog_reply_cb, wi) < 0 ? -1 : 0;
+}
+
+int wlog_set_frozen(struct hnl *h, bool frozen)
+{
+	struct wlog_info wi;
+
+	return set_frozen(h, frozen, &wi);
+}
+
 /* wlog freeze|thaw: WLOG_SET MIRROR_FROZEN, then the log as "show". */
 static int wlog_freeze(struct hactl *ctx, int argc, char **argv,
 		       uint32_t frozen)
 {
 	struct wlog_info wi;
-	struct nlattr *nest;
-	struct nl_msg *msg;
 	struct hnl h;
 	int ret;
 
@@ -699,23 +724,7 @@ static int wlog_freeze(struct hactl *ctx, int argc, char **argv,
 	ret = hactl_connect(ctx, &h);
 	if (ret)
 		return ret;
-	msg = hnl_msg(&h, HASTOR_CMD_WLOG_SET);
-	if (!msg) {
-		hnl_close(&h);
-		return HACTL_EXIT_FAIL;
-	}
-	nest = nla_nest_start(msg, HASTOR_A_WLOG | NLA_F_NESTED);
-	if (!nest ||
-	    nla_put_u32(msg, HASTOR_A_WLOG_MIRROR_FROZEN, frozen) < 0) {
-		nlmsg_free(msg);
-		hnl_close(&h);
-		fprintf(stderr, "hactl: %s: request too large\n", ctx->path);
-		return HACTL_EXIT_FAIL;
-	}
-	nla_nest_end(msg, nest);
-	memset(&wi, 0, sizeof(wi));
-	ret = hnl_request(&h, msg, wlog_reply_cb, &wi) < 0 ?
-	      HACTL_EXIT_FAIL : HACTL_EXIT_OK;
+	ret = set_frozen(&h, frozen, &wi) ? HACTL_EXIT_FAIL : HACTL_EXIT_OK;
 	hnl_close(&h);
 	if (ret)
 		return ret;

@@ -10,4 +10,8 @@
  */
 int wlog_event_print(struct nlmsghdr *nlh);
 
+struct hnl;
+/* WLOG_SET MIRROR_FROZEN on h (the HA daemon's takeover); 0 or -1. */
+int wlog_set_frozen(struct hnl *h, bool frozen);
+
 #endif
