@@ -76,6 +76,8 @@ def wait_cut_seen(b):
     def ok():
         st = ha(b)
         p = pool_of(st)
+        expect(st["partner_state"] != "dead" and not (p and p["here"]),
+               "b takes a live partner for dead: %s", st)
         return (st["partner_state"] == "interconnect down" and p and
                 p["heartbeat"]["alive"] and
                 p["heartbeat"]["sync"] == NOT_IN_SYNC and st)
@@ -123,9 +125,9 @@ def test_both_links_cut(h):
     before_cut = last_seq(jobs)
     cut(a, b)
     t_cut = time.time()
-    st = wait_cut_seen(b)
+    wait_cut_seen(b)
     seen_s = time.time() - t_cut
-    n0 = nacked(jobs)
+    n_cut = n0 = nacked(jobs)
     polls = no_takeover(b, db, OBSERVE_S, "interconnect down")
     n1 = nacked(jobs)
     expect(n1 > n0 + 20, "a acknowledged %d writes in %d s of partition",
@@ -151,6 +153,7 @@ def test_both_links_cut(h):
     b.out("hactl wlog freeze && hactl pool import %s --takeover --disks %s"
           % (POOL, " ".join(LUNS)), timeout=300)
     at_import = last_seq(jobs)
+    n_import = nacked(jobs)
     a.out("echo 'hsprobe: forced import returned' > /dev/kmsg")
     import_s = time.time() - t0
     mon.wait_output(r'"state":\s*"fenced"', timeout=60)
@@ -235,7 +238,8 @@ def test_both_links_cut(h):
         vm.allow(r"persistent reservation")
     h.note("partition: b saw a alive behind the cut after %.1f s; %d s "
            "watched (%d polls), no takeover; a acknowledged %d writes "
-           "meanwhile" % (seen_s, OBSERVE_S, polls, n1 - n0))
+           "meanwhile, %d from b seeing the cut to b's import"
+           % (seen_s, OBSERVE_S, polls, n1 - n0, n_import - n_cut))
     h.note("partition: forced import on b took %.1f s; a fenced %.2f s "
            "after it started (kernel log), seen on the host after %.1f s; "
            "no write of a acknowledged after it returned; %d of a's "
