@@ -418,7 +418,7 @@ static int labels_check(struct hs_pool *pool, const char **why, int *bad)
 			*why = "unknown format version";
 		else if (hs_label_is_spare(l))
 			*why = "a spare disk (hactl disk assign), in no pool";
-		else if (le32_to_cpu(l->incompat) & ~HASTOR_INCOMPAT_KNOWN)
+		else if (le32_to_cpu(l->incompat) & ~HASTOR_INCOMPAT_LABEL_KNOWN)
 			*why = "unknown incompatible feature";
 		else if (le32_to_cpu(l->member_count) != pool->nr_members)
 			*why = "member count differs from the table";

@@ -542,6 +542,20 @@ static u64 cover_of(struct hs_wlog *log, const u8 *uuid)
 	return 0;
 }
 
+/*
+ * Whether the pool may have joined this log since it was attached; a
+ * full table (set_cover() records no more) cannot tell, so says yes.
+ */
+static bool known_pool(struct hs_wlog *log, const u8 *uuid)
+{
+	int i;
+
+	for (i = 0; i < log->nr_cover; i++)
+		if (!memcmp(log->cover[i].uuid, uuid, 16))
+			return true;
+	return log->nr_cover == HS_WLOG_MAX_POOLS;
+}
+
 /* A pool committed every entry up to seq: record it. */
 static void set_cover(struct hs_wlog *log, const u8 *uuid, u64 seq)
 {
@@ -746,14 +760,33 @@ static int takeover_attach(struct hs_wlog *log, struct hs_pool *pool,
 	err = hs_tko_prepare(log, pool, peer, why);
 	if (err)
 		return err;
-	if (again) {
+	if (again && known_pool(log, pool->uuid)) {
+		/*
+		 * This log served the pool since it was attached: entries of
+		 * it written since are not in log->found, only a new scan of
+		 * the log has them.
+		 */
+		*why = "the pool's takeover replay was interrupted since the write log was attached: attach the log again (restart the node), then import";
+		err = -EBUSY;
+	} else if (again) {
 		/*
 		 * This node took the pool over before and crashed during the
 		 * replay: what it acknowledged since is in this log.
 		 */
 		last = pool->tko_seq;
 		err = hs_wlog_replay_pool(log, pool, last, &last, why);
-		last = pool->tko_seq;
+		spin_lock_irq(&log->lock);
+		last = log->next_seq - 1;
+		spin_unlock_irq(&log->lock);
+		/*
+		 * Entries up to the mark that were in flight at the crash are
+		 * gone, and their numbers are given out again: the mark moves
+		 * down to the last entry there is (none of the pool's can be
+		 * above it), or new entries of the pool would count as covered.
+		 */
+		if (!err && pool->tko_seq > last)
+			err = hs_pool_commit_tko(pool, log->uuid, last);
+		last = min(last, pool->tko_seq);
 	} else {
 		spin_lock_irq(&log->lock);
 		last = log->next_seq - 1;

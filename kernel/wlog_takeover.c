@@ -415,11 +415,10 @@ static void scratch_put(struct scratch *s)
 }
 
 static int settle_locked(struct hs_pool *pool, u64 vol_id, u64 first,
-			 u64 n)
+			 u64 n, struct scratch *s)
 {
 	struct hs_takeover *t = pool->takeover;
 	struct tko_vol *tv;
-	struct scratch s;
 	u64 b;
 	int err = 0;
 
@@ -428,11 +427,8 @@ static int settle_locked(struct hs_pool *pool, u64 vol_id, u64 first,
 	if (!hs_tko_filtered(pool, vol_id, first, n))
 		return 0;
 	tv = tko_vol(t, vol_id, false);
-	if (scratch_get(&s, GFP_NOIO))
-		return -ENOMEM;
 	for (b = first; b < first + n && !err; b++)
-		err = settle_block(t, tv, b, s.page, s.buf);
-	scratch_put(&s);
+		err = settle_block(t, tv, b, s->page, s->buf);
 	return err;
 }
 
@@ -443,17 +439,22 @@ static int settle_locked(struct hs_pool *pool, u64 vol_id, u64 first,
  */
 int hs_tko_settle(struct hs_pool *pool, u64 vol_id, u64 first, u64 n)
 {
+	struct scratch s;
 	int err;
 
 	if (!hs_tko_filtered(pool, vol_id, first, n))
 		return 0;
+	/* Out of memory fails the bio, not the pool: outside the locks. */
+	if (scratch_get(&s, GFP_NOIO))
+		return -ENOMEM;
 	mutex_lock(&pool->mutex);
 	down_write(&pool->meta_lock);
-	err = settle_locked(pool, vol_id, first, n);
+	err = settle_locked(pool, vol_id, first, n, &s);
 	if (err)
 		replay_failed(pool->takeover, err);
 	up_write(&pool->meta_lock);
 	mutex_unlock(&pool->mutex);
+	scratch_put(&s);
 	return err;
 }
 
@@ -467,10 +468,18 @@ int hs_tko_settle_record(struct hs_pool *pool, u64 vol_id, u64 sector,
 {
 	u64 first = sector >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT);
 	u64 end = ((sector + nr - 1) >> (HASTOR_BLOCK_SHIFT - SECTOR_SHIFT)) + 1;
+	struct scratch s;
+	int err;
 
-	if (!READ_ONCE(pool->takeover) || !nr)
+	/* A discard's partial edge blocks settle too: it does no harm. */
+	if (!nr || !hs_tko_filtered(pool, vol_id, first, end - first))
 		return 0;
-	return settle_locked(pool, vol_id, first, end - first);
+	/* The import fails with -ENOMEM; the pool is not served yet. */
+	if (scratch_get(&s, GFP_NOIO))
+		return -ENOMEM;
+	err = settle_locked(pool, vol_id, first, end - first, &s);
+	scratch_put(&s);
+	return err;
 }
 
 static void tko_work(struct work_struct *work)

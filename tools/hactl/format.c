@@ -335,10 +335,10 @@ int hastor_check_label(const struct hastor_label *l, hastor_report_fn fn,
 		report(fn, arg, &n, HASTOR_E_VERSION,
 		       "format version %u, this tool knows %u",
 		       le32toh(l->version), HASTOR_FORMAT_VERSION);
-	if (incompat & ~HASTOR_INCOMPAT_KNOWN)
+	if (incompat & ~HASTOR_INCOMPAT_LABEL_KNOWN)
 		report(fn, arg, &n, HASTOR_E_INCOMPAT,
 		       "unknown incompat features 0x%x",
-		       incompat & ~HASTOR_INCOMPAT_KNOWN);
+		       incompat & ~HASTOR_INCOMPAT_LABEL_KNOWN);
 	check_label_members(l, fn, arg, &n);
 	if (!hastor_valid_name(l->pool_name, HASTOR_POOL_NAME_LEN, NULL))
 		report(fn, arg, &n, HASTOR_E_NAME,

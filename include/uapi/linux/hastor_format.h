@@ -73,13 +73,15 @@ struct hastor_block_header {
  * pool without them.
  */
 #define HASTOR_INCOMPAT_TAKEOVER	(1U << 2)
+/* What a superblock, and what a label, may carry. */
 #define HASTOR_INCOMPAT_KNOWN	(HASTOR_INCOMPAT_ABSENT | \
 				 HASTOR_INCOMPAT_TAKEOVER)
+#define HASTOR_INCOMPAT_LABEL_KNOWN	(HASTOR_INCOMPAT_ABSENT)
 /*
  * A spare label (HASTOR_CMD_DISK_LABEL): the disk is in no pool, only
  * owned.  member_count 0, no pool uuid or name; owner_node, home_node,
  * cluster_id, disk_uuid and disk_blocks are set.  Deliberately not in
- * HASTOR_INCOMPAT_KNOWN: a pool import refuses the disk, and a reader
+ * HASTOR_INCOMPAT_LABEL_KNOWN: a pool import refuses the disk, and a reader
  * that knows nothing of spares refuses it as an unknown feature.
  */
 #define HASTOR_INCOMPAT_SPARE	(1U << 1)
