@@ -194,6 +194,8 @@ def main(argv):
         else:
             name = argv[argv.index("--bench") + 1]
             path = os.path.join(TOP, "tests", "bench", name + ".py")
+        # They use the test cases' helpers (failover.py, pool.py).
+        sys.path.insert(0, os.path.join(TOP, "tests/cases"))
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
