@@ -91,7 +91,11 @@ def takeover(a, b):
     for vm in (a, b):
         vm.out("rmmod hastor")
     jobs = {vm.name: node_up(vm, daemon) for vm in (a, b)}
-    a.out("hactl pool import %s" % POOL)
+    # a's daemon imports its home pool itself: exported cleanly, its
+    # disk heartbeat says stopped.
+    wait_for(lambda: served_here(a), 300, "a's daemon imports %s" % POOL,
+             interval=1)
+    print("a's daemon imported its home pool %s" % POOL)
     wait_for(lambda: ha(b)["takeover_possible"], 240,
              "b ready to take over", interval=1)
     for vm in (a, b):
