@@ -532,14 +532,22 @@ out:
 
 /* ---- CPs: freeing log space ---- */
 
-static u64 cover_of(struct hs_wlog *log, const u8 *uuid)
+/* The pool's slot in the cover table, or nr_cover if it has none. */
+static int cover_find(struct hs_wlog *log, const u8 *uuid)
 {
 	int i;
 
 	for (i = 0; i < log->nr_cover; i++)
 		if (!memcmp(log->cover[i].uuid, uuid, 16))
-			return log->cover[i].seq;
-	return 0;
+			break;
+	return i;
+}
+
+static u64 cover_of(struct hs_wlog *log, const u8 *uuid)
+{
+	int i = cover_find(log, uuid);
+
+	return i < log->nr_cover ? log->cover[i].seq : 0;
 }
 
 /*
@@ -548,12 +556,8 @@ static u64 cover_of(struct hs_wlog *log, const u8 *uuid)
  */
 static bool known_pool(struct hs_wlog *log, const u8 *uuid)
 {
-	int i;
-
-	for (i = 0; i < log->nr_cover; i++)
-		if (!memcmp(log->cover[i].uuid, uuid, 16))
-			return true;
-	return log->nr_cover == HS_WLOG_MAX_POOLS;
+	return cover_find(log, uuid) < log->nr_cover ||
+	       log->nr_cover == HS_WLOG_MAX_POOLS;
 }
 
 /* A pool committed every entry up to seq: record it. */
@@ -562,9 +566,7 @@ static void set_cover(struct hs_wlog *log, const u8 *uuid, u64 seq)
 	int i;
 
 	lockdep_assert_held(&log->mutex);
-	for (i = 0; i < log->nr_cover; i++)
-		if (!memcmp(log->cover[i].uuid, uuid, 16))
-			break;
+	i = cover_find(log, uuid);
 	if (i == log->nr_cover) {
 		if (i == HS_WLOG_MAX_POOLS)
 			return;		/* its halves stay live: safe */

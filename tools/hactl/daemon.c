@@ -463,7 +463,7 @@ static void status_text(struct daemon *d, FILE *f, bool json)
 {
 	struct ha_view *v = &d->v;
 	enum ha_partner_state ps = ha_partner_state(v);
-	char why1[HA_REASON_LEN], why2[HA_REASON_LEN], u[33];
+	char why1[HA_REASON_LEN], why2[HA_REASON_LEN], u[33], st[24];
 	bool can1 = ha_can_take_over(v, why1, sizeof(why1));
 	bool can2 = ha_partner_can_take_over(v, why2, sizeof(why2));
 	const char *state = d->in_takeover ? "in takeover" :
@@ -501,7 +501,7 @@ static void status_text(struct daemon *d, FILE *f, bool json)
 				PRIu64 "}",
 				i ? "," : "", p->name, u, p->home, p->owner,
 				p->here ? "true" : "false",
-				p->here ? ha_pool_state_name(p->state) : "",
+				p->here ? pool_state_name(p->state, st, sizeof(st)) : "",
 				p->members, p->seen, p->hb_ok ? "true" : "false",
 				p->hb.node_id, p->hb_alive ? "true" : "false",
 				p->hb.stopped ? "true" : "false",
@@ -544,7 +544,7 @@ static void status_text(struct daemon *d, FILE *f, bool json)
 
 		fprintf(f, "%-16s %-5u %-6u %-6s %-11s %-10s %s\n", p->name,
 			p->home, p->owner, p->here ? "yes" : "no",
-			p->here ? ha_pool_state_name(p->state) : "-", hb,
+			p->here ? pool_state_name(p->state, st, sizeof(st)) : "-", hb,
 			!p->hb_ok ? "-" :
 			p->hb.wlog_sync == HASTOR_WLOG_IN_SYNC ? "in sync" :
 			p->hb.wlog_sync == HASTOR_WLOG_LOCAL_ONLY ?

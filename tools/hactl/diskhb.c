@@ -26,6 +26,7 @@
 #include "format.h"
 #include "names.h"
 #include "output.h"
+#include "wlog.h"
 
 #define SYS_BLOCK "/sys/class/block"
 
@@ -33,17 +34,11 @@
 #define DISKHB_MS_MIN	100
 #define DISKHB_MS_MAX	60000
 
-const char *diskhb_sync_name(uint32_t sync)
+static const char *sync_str(uint32_t sync)
 {
-	switch (sync) {
-	case HASTOR_WLOG_LOCAL_ONLY:
-		return "local-only";
-	case HASTOR_WLOG_IN_SYNC:
-		return "in-sync";
-	case HASTOR_WLOG_NOT_IN_SYNC:
-		return "not-in-sync";
-	}
-	return "unknown";
+	const char *s = wlog_sync_name(sync);
+
+	return s ? s : "unknown";
 }
 
 static int bad(char *why, size_t whylen, int err, const char *what)
@@ -129,20 +124,9 @@ int diskhb_read(const char *path, struct diskhb_info *out, char *why,
 	int fd, err;
 
 	memset(out, 0, sizeof(*out));
-	/* O_DIRECT: the partner rewrites the block behind our page cache. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT);
-	if (fd < 0 && errno == EINVAL)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(why, whylen, "%s", strerror(errno));
-		return err;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode)) {
-		close(fd);
-		snprintf(why, whylen, "not a block device");
-		return -ENOTBLK;
-	}
+	fd = disk_open_direct(path, &st, why, whylen);
+	if (fd < 0)
+		return fd;
 	err = diskhb_read_fd(fd, out, why, whylen);
 	close(fd);
 	return err;
@@ -203,7 +187,7 @@ static int report(const char *path, bool quiet_unlabelled)
 			/* Clocks of two nodes differ: never below zero. */
 			json_uint("age_ms", age_ms(&hb) > 0 ? age_ms(&hb) : 0);
 			json_uint("interval_ms", hb.interval_ms);
-			json_str("sync", diskhb_sync_name(hb.wlog_sync));
+			json_str("sync", sync_str(hb.wlog_sync));
 			hactl_uuid_str(hb.wlog_uuid, uuid);
 			json_str("wlog_uuid", uuid);
 			json_bool("stopped", hb.stopped);
@@ -219,7 +203,7 @@ static int report(const char *path, bool quiet_unlabelled)
 		printf("%-20s %-16s %5u %10llu %8lld %8u %-12s %s\n", esc,
 		       pool, hb.node_id, (unsigned long long)hb.counter,
 		       (long long)age_ms(&hb), hb.interval_ms,
-		       diskhb_sync_name(hb.wlog_sync),
+		       sync_str(hb.wlog_sync),
 		       hb.stopped ? "stopped" : "running");
 	return err && !none;
 }

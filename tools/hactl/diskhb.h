@@ -43,8 +43,6 @@ int diskhb_read(const char *path, struct diskhb_info *out, char *why,
 int diskhb_read_fd(int fd, struct diskhb_info *out, char *why,
 		   size_t whylen);
 
-const char *diskhb_sync_name(uint32_t sync);
-
 /* hactl disk heartbeat */
 int cmd_disk_heartbeat(struct hactl *ctx, int argc, char **argv);
 

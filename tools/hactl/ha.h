@@ -90,7 +90,6 @@ bool ha_can_take_over(const struct ha_view *v, char *why, size_t len);
 bool ha_partner_can_take_over(const struct ha_view *v, char *why,
 			      size_t len);
 const char *ha_partner_state_name(enum ha_partner_state s);
-const char *ha_pool_state_name(uint32_t state);
 
 /* ha.c: the client side */
 extern const struct hactl_cmd ha_cmds[];

@@ -68,23 +68,6 @@ const char *ha_partner_state_name(enum ha_partner_state s)
 	return "?";
 }
 
-const char *ha_pool_state_name(uint32_t state)
-{
-	switch (state) {
-	case HASTOR_POOL_ACTIVE:
-		return "active";
-	case HASTOR_POOL_READ_ONLY:
-		return "read-only";
-	case HASTOR_POOL_FAILED:
-		return "failed";
-	case HASTOR_POOL_FENCED:
-		return "fenced";
-	case HASTOR_POOL_REPLAYING:
-		return "replaying";
-	}
-	return "?";
-}
-
 /* Kernel side */
 
 static int node_cb(struct nl_msg *msg, void *arg)

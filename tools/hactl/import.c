@@ -75,6 +75,32 @@ static bool skip_device(const char *dev)
 	       strtoull(buf, NULL, 10) < 2 * HASTOR_SECTORS_PER_BLOCK;
 }
 
+int disk_open_direct(const char *path, struct stat *st, char *why,
+		     size_t whylen)
+{
+	int fd, err;
+
+	/*
+	 * O_DIRECT: another node may have rewritten the block since this
+	 * one cached it, and a device that does not fill read buffers
+	 * (null_blk) must not show a stale page.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	if (fd < 0 && errno == EINVAL)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(why, whylen, "%s", strerror(errno));
+		return err;
+	}
+	if (fstat(fd, st) < 0 || !S_ISBLK(st->st_mode)) {
+		close(fd);
+		snprintf(why, whylen, "not a block device");
+		return -ENOTBLK;
+	}
+	return fd;
+}
+
 /*
  * Opens path, checks it is the block device expected (if major/minor
  * are given) and reads its label.  Returns HASTOR_OK, a label error, or
@@ -86,24 +112,9 @@ static int read_member(const char *path, struct member *m, char *why,
 	struct stat st;
 	int fd, err;
 
-	/*
-	 * O_DIRECT: another node may have rewritten the label since this
-	 * one cached it, and a device that does not fill read buffers
-	 * (null_blk) must not show a stale page's label.
-	 */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT);
-	if (fd < 0 && errno == EINVAL)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(why, whylen, "%s", strerror(errno));
-		return err;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode)) {
-		close(fd);
-		snprintf(why, whylen, "not a block device");
-		return -ENOTBLK;
-	}
+	fd = disk_open_direct(path, &st, why, whylen);
+	if (fd < 0)
+		return fd;
 	snprintf(m->path, sizeof(m->path), "%s", path);
 	m->major = major(st.st_rdev);
 	m->minor = minor(st.st_rdev);

@@ -199,7 +199,7 @@ out:
 	return ret;
 }
 
-static const char *state_name(uint32_t state, char *buf, size_t len)
+const char *pool_state_name(uint32_t state, char *buf, size_t len)
 {
 	switch (state) {
 	case HASTOR_POOL_ACTIVE:
@@ -249,7 +249,7 @@ static void pool_json(const char *key, const struct pool_info *pi)
 		json_str("uuid", buf);
 	}
 	if (HAS(pi, HASTOR_A_POOL_STATE))
-		json_str("state", state_name(pi->state, buf, sizeof(buf)));
+		json_str("state", pool_state_name(pi->state, buf, sizeof(buf)));
 #define U(attr, key, field) \
 	if (HAS(pi, attr)) json_uint(key, pi->field)
 	U(HASTOR_A_POOL_SIZE, "size", size);
@@ -298,7 +298,7 @@ static void pool_show(const struct pool_info *pi)
 		out_field("uuid", "%s", buf);
 	}
 	if (HAS(pi, HASTOR_A_POOL_STATE))
-		out_field("state", "%s", state_name(pi->state, buf, sizeof(buf)));
+		out_field("state", "%s", pool_state_name(pi->state, buf, sizeof(buf)));
 #define SZ(attr, label, field) \
 	if (HAS(pi, attr)) out_field(label, "%s (%llu bytes)", \
 		hactl_fmt_size(pi->field, a, sizeof(a)), \
@@ -363,7 +363,7 @@ static void pool_table(const struct pool_list *l)
 		       hactl_fmt_size(pi->free, sz[2], sizeof(sz[2])),
 		       hactl_fmt_size(pi->meta_used, sz[3], sizeof(sz[3])),
 		       pi->volumes, (unsigned long long)pi->cp_generation,
-		       state_name(pi->state, st, sizeof(st)));
+		       pool_state_name(pi->state, st, sizeof(st)));
 	}
 }
 

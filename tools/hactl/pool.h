@@ -61,6 +61,7 @@ int pool_ref_get(struct hnl *h, const char *pool, struct pool_ref *ref);
 /* POOL_NTF for monitor; negative errno if malformed. */
 int pool_event_print(struct nlmsghdr *nlh);
 const char *event_name(uint32_t event, char *buf, size_t len);
+const char *pool_state_name(uint32_t state, char *buf, size_t len);
 
 /* check.c: "pool check", the offline checker */
 int cmd_pool_check(struct hactl *ctx, int argc, char **argv);
@@ -75,6 +76,15 @@ int cmd_pool_export(struct hactl *ctx, int argc, char **argv);
  * if the devices cannot be listed.
  */
 int for_each_disk(int (*fn)(const char *path, void *arg), void *arg);
+
+struct stat;
+/*
+ * Opens the block device at path for reading, with O_DIRECT where the
+ * device allows it (labels and heartbeats change behind the page
+ * cache); st gets its stat.  A descriptor, or -errno with why set.
+ */
+int disk_open_direct(const char *path, struct stat *st, char *why,
+		     size_t whylen);
 /*
  * Activates the pool on these member devices (in member order) and then
  * every volume; an exit status.  Shared by "pool create" and "pool import".

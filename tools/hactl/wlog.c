@@ -297,7 +297,7 @@ static const char *state_name(uint32_t state)
 	return NULL;
 }
 
-static const char *sync_name(uint32_t sync)
+const char *wlog_sync_name(uint32_t sync)
 {
 	switch (sync) {
 	case HASTOR_WLOG_LOCAL_ONLY:
@@ -443,7 +443,7 @@ static void wlog_member_json(const struct wlog_info *wi)
 	if (HAS(wi, HASTOR_A_WLOG_STATE))
 		json_enum("state", state_name(wi->state), wi->state);
 	if (HAS(wi, HASTOR_A_WLOG_SYNC))
-		json_enum("sync", sync_name(wi->sync), wi->sync);
+		json_enum("sync", wlog_sync_name(wi->sync), wi->sync);
 	if (HAS(wi, HASTOR_A_WLOG_SYNC_REASON))
 		json_str("sync_reason", wi->sync_reason);
 	if (HAS(wi, HASTOR_A_WLOG_MIRROR_FROZEN))
@@ -543,7 +543,7 @@ static void wlog_print(const struct wlog_info *wi)
 		out_field("state", "%s", enum_str(state_name(wi->state),
 						  wi->state, buf, sizeof(buf)));
 	if (HAS(wi, HASTOR_A_WLOG_SYNC)) {
-		sync = enum_str(sync_name(wi->sync), wi->sync, buf, sizeof(buf));
+		sync = enum_str(wlog_sync_name(wi->sync), wi->sync, buf, sizeof(buf));
 		/* Escaped: the reason is the kernel's text, the line is ours. */
 		if (HAS(wi, HASTOR_A_WLOG_SYNC_REASON))
 			out_field("sync", "%s (%s)", sync,
@@ -788,11 +788,11 @@ int wlog_event_print(struct nlmsghdr *nlh)
 		printf("wlog: detached\n");
 	else if (HAS(&wi, HASTOR_A_WLOG_SYNC_REASON))
 		printf("wlog: sync %s (%s)\n",
-		       enum_str(sync_name(wi.sync), wi.sync, buf, sizeof(buf)),
+		       enum_str(wlog_sync_name(wi.sync), wi.sync, buf, sizeof(buf)),
 		       hactl_esc(wi.sync_reason, esc, sizeof(esc)));
 	else
 		printf("wlog: sync %s\n",
-		       enum_str(sync_name(wi.sync), wi.sync, buf, sizeof(buf)));
+		       enum_str(wlog_sync_name(wi.sync), wi.sync, buf, sizeof(buf)));
 	fflush(stdout);
 	return 0;
 }

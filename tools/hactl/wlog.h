@@ -10,6 +10,9 @@
  */
 int wlog_event_print(struct nlmsghdr *nlh);
 
+/* A HASTOR_WLOG_* sync state's name; NULL if unknown. */
+const char *wlog_sync_name(uint32_t sync);
+
 struct hnl;
 /* WLOG_SET MIRROR_FROZEN on h (the HA daemon's takeover); 0 or -1. */
 int wlog_set_frozen(struct hnl *h, bool frozen);
