@@ -439,6 +439,13 @@ static const struct genl_ops hastor_genl_ops[] = {
 		.maxattr = HASTOR_A_MAX,
 		.doit = hastor_nl_disk_label,
 	},
+	{
+		.cmd = HASTOR_CMD_HA_SEND,
+		.flags = GENL_ADMIN_PERM,
+		.policy = hastor_ha_req_policy,
+		.maxattr = HASTOR_A_MAX,
+		.doit = hastor_nl_ha_send,
+	},
 };
 
 static struct genl_family hastor_genl_family __ro_after_init = {

@@ -43,6 +43,8 @@ int hastor_nl_partner_clear(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_link_get(struct sk_buff *skb, struct genl_info *info);
 int hastor_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int hastor_nl_ping(struct sk_buff *skb, struct genl_info *info);
+extern const struct nla_policy hastor_ha_req_policy[];
+int hastor_nl_ha_send(struct sk_buff *skb, struct genl_info *info);
 
 /* netlink_disk.c */
 extern const struct nla_policy hastor_disk_pr_req_policy[];

@@ -12,6 +12,7 @@
 #include "netlink.h"
 #include "ccm_priv.h"
 #include "ccm_ping.h"
+#include "ccm_ha.h"
 
 static struct netlink_range_validation partner_id_range = {
 	.min = 1,
@@ -81,6 +82,16 @@ const struct nla_policy hastor_ping_req_policy[HASTOR_A_MAX + 1] = {
 	[HASTOR_A_PING] = NLA_POLICY_NESTED(ping_policy),
 };
 EXPORT_SYMBOL_IF_KUNIT(hastor_ping_req_policy);
+
+static const struct nla_policy ha_policy[HASTOR_A_HA_MAX + 1] = {
+	[HASTOR_A_HA_MSG] = NLA_POLICY_RANGE(NLA_BINARY, 1, HASTOR_HA_MSG_MAX),
+	[HASTOR_A_HA_SESSION] = { .type = NLA_REJECT },
+};
+
+const struct nla_policy hastor_ha_req_policy[HASTOR_A_MAX + 1] = {
+	[HASTOR_A_HA] = NLA_POLICY_NESTED(ha_policy),
+};
+EXPORT_SYMBOL_IF_KUNIT(hastor_ha_req_policy);
 
 /* ---- messages ---- */
 
@@ -572,4 +583,32 @@ int hastor_nl_ping(struct sk_buff *skb, struct genl_info *info)
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+int hastor_nl_ha_send(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[HASTOR_A_HA_MAX + 1];
+	struct nlattr *msg;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HASTOR_A_HA))
+		return -EINVAL;
+	err = nla_parse_nested(tb, HASTOR_A_HA_MAX, info->attrs[HASTOR_A_HA],
+			       ha_policy, info->extack);
+	if (err)
+		return err;
+	msg = tb[HASTOR_A_HA_MSG];
+	if (!msg) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HASTOR_A_HA],
+				    "HASTOR_A_HA_MSG is required");
+		return -EINVAL;
+	}
+	err = hs_ccm_ha_send(nla_data(msg), nla_len(msg));
+	if (err == -ENOTCONN)
+		GENL_SET_ERR_MSG(info, "the partner is unreachable");
+	else if (err == -ETIMEDOUT)
+		GENL_SET_ERR_MSG(info, "the HA channel stayed full");
+	else if (err == -ERESTARTSYS)
+		err = -EINTR;
+	return err;
 }

@@ -55,6 +55,7 @@
 #include "ha.h"
 #include "disk.h"
 #include "names.h"
+#include "nl.h"
 #include "pool.h"
 #include "wlog.h"
 
@@ -65,6 +66,8 @@ extern char **environ;
 #define GIVEBACK_S_DEFAULT	10
 #define RETRY_MS		5000
 #define MAX_CLIENTS		8
+#define MOVE_MS			60000
+#define MOVE_RETRY_MS		1000
 
 struct timeline {
 	bool valid;
@@ -74,6 +77,16 @@ struct timeline {
 	unsigned int pools, volumes;
 	uint64_t records;
 	char result[HA_REASON_LEN];
+};
+
+/*
+ * A pool in a planned move: handed to the partner (out), or handed to
+ * this node, which imports it (in).  Forgotten after MOVE_MS.
+ */
+struct move {
+	char pool[128];
+	bool in;
+	int64_t at, retry_at;
 };
 
 struct daemon {
@@ -90,6 +103,13 @@ struct daemon {
 	bool in_takeover;
 	bool takeover_asked;
 	int64_t takeover_retry_at;
+	/* Planned moves (HA messages with the partner's daemon). */
+	struct hnl ev;			/* the kernel's events: HA_NTF */
+	bool ev_ok;
+	bool planned;			/* we asked for it: giveback is manual */
+	int64_t planned_at;
+	struct move moves[HA_MAX_POOLS];
+	unsigned int nr_moves;
 	int lsock;
 	int monitors[MAX_CLIENTS];
 	volatile sig_atomic_t stop;
@@ -344,6 +364,121 @@ static void takeover_progress(struct daemon *d)
 	timeline_print(d);
 }
 
+static struct move *move_find(struct daemon *d, const char *pool, bool in)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_moves; i++)
+		if (d->moves[i].in == in && !strcmp(d->moves[i].pool, pool))
+			return &d->moves[i];
+	return NULL;
+}
+
+static void move_add(struct daemon *d, const char *pool, bool in)
+{
+	struct move *m = move_find(d, pool, in);
+
+	if (!m && d->nr_moves < HA_MAX_POOLS)
+		m = &d->moves[d->nr_moves++];
+	if (!m)
+		return;
+	snprintf(m->pool, sizeof(m->pool), "%s", pool);
+	m->in = in;
+	m->at = ha_now_ms();
+	m->retry_at = 0;
+}
+
+static void move_drop(struct daemon *d, struct move *m)
+{
+	*m = d->moves[--d->nr_moves];
+}
+
+static void send_msg(struct daemon *d, enum ha_msg_verb verb,
+		     const char *pool)
+{
+	d->h.op = "daemon";
+	if (ha_msg_send(&d->h, d->v.self, verb, pool))
+		event(d, "cannot send an HA message to node %u (pool %s)",
+		      d->v.partner, pool ? pool : "-");
+}
+
+/*
+ * Exports p for the partner with its volume devices forwarding to it,
+ * so that their users see no error, and tells the partner to import.
+ */
+static void hand_pool(struct daemon *d, struct ha_pool *p, const char *why)
+{
+	int64_t t0 = ha_now_ms();
+
+	if (run_hactl(d, "pool", "export", "--handover", p->name, NULL)) {
+		event(d, "%s: pool %s: export failed", why, p->name);
+		send_msg(d, HA_MSG_REFUSED, p->name);
+		return;
+	}
+	p->here = false;
+	move_add(d, p->name, false);
+	send_msg(d, HA_MSG_HANDED, p->name);
+	event(d, "%s: pool %s exported in %" PRId64 " ms, its volumes forward to node %u, which imports it",
+	      why, p->name, ha_now_ms() - t0, d->v.partner);
+}
+
+/* The partner asks for a planned takeover: every pool served here. */
+static void hand_over(struct daemon *d)
+{
+	struct ha_view *v = &d->v;
+	unsigned int i, n = 0;
+
+	event(d, "planned takeover: node %u asks for this node's pools",
+	      v->partner);
+	for (i = 0; i < v->nr_pools; i++)
+		if (v->pools[i].here) {
+			hand_pool(d, &v->pools[i], "planned takeover");
+			n++;
+		}
+	if (!n)
+		event(d, "planned takeover: this node serves no pool");
+}
+
+/* Pools the partner handed to this node: import them, retrying a while. */
+static void import_handed(struct daemon *d, int64_t now)
+{
+	struct ha_view *v = &d->v;
+	unsigned int i, j;
+
+	for (i = 0; i < d->nr_moves; i++) {
+		struct move *m = &d->moves[i];
+		struct ha_pool *p = NULL;
+
+		for (j = 0; j < v->nr_pools; j++)
+			if (!strcmp(v->pools[j].name, m->pool))
+				p = &v->pools[j];
+		if (now - m->at >= MOVE_MS || (p && m->in && p->here)) {
+			if (m->in && (!p || !p->here))
+				event(d, "pool %s handed by node %u: not imported in %d s; given up",
+				      m->pool, v->partner, MOVE_MS / 1000);
+			move_drop(d, m);
+			i--;
+			continue;
+		}
+		if (!m->in || now < m->retry_at)
+			continue;
+		if (run_hactl(d, "pool", "import", m->pool, NULL)) {
+			m->retry_at = now + MOVE_RETRY_MS;
+			continue;
+		}
+		if (p)
+			p->here = true;
+		if (d->planned && d->planned_at)
+			event(d, "planned takeover: pool %s serving here %" PRId64 " ms after the request",
+			      m->pool, ha_now_ms() - d->planned_at);
+		else
+			event(d, "pool %s handed by node %u: serving here after %" PRId64 " ms",
+			      m->pool, v->partner, ha_now_ms() - m->at);
+		move_drop(d, m);
+		i--;
+	}
+}
+
 static void give_back(struct daemon *d)
 {
 	struct ha_view *v = &d->v;
@@ -355,14 +490,10 @@ static void give_back(struct daemon *d)
 		if (!p->here || p->home != v->partner)
 			continue;
 		event(d, "giveback: pool %s to node %u", p->name, v->partner);
-		if (run_hactl(d, "pool", "export", p->name, NULL))
-			event(d, "giveback: pool %s: export failed (volumes in use?)",
-			      p->name);
-		else
-			event(d, "giveback: pool %s exported; node %u imports it",
-			      p->name, v->partner);
+		hand_pool(d, p, "giveback");
 	}
 	d->giveback_asked = false;
+	d->planned = false;
 }
 
 /* Whether this node serves pools whose home is the partner. */
@@ -388,6 +519,9 @@ static void home_import(struct daemon *d, unsigned int i, int64_t now)
 		return;
 	if (p->hb_ok && p->hb_alive)
 		return;		/* somebody serves it: wait for a giveback */
+	/* Handed to the live partner, which is importing it. */
+	if (move_find(d, p->name, false) && v->reachable)
+		return;
 	if (!(p->hb_ok && p->hb.stopped) &&
 	    !(p->owner == v->self && partner_settled))
 		return;
@@ -448,9 +582,10 @@ static void decide(struct daemon *d)
 	} else if (ps == HA_PARTNER_UP) {
 		event_once(d, "partner node %u up", v->partner);
 	}
+	import_handed(d, now);
 	if (ps == HA_PARTNER_UP && serving_partner(v) && !d->in_takeover &&
 	    (d->giveback_asked ||
-	     (d->auto_giveback &&
+	     (d->auto_giveback && !d->planned &&
 	      now - v->reachable_since_ms >= d->giveback_ms)))
 		give_back(d);
 	for (i = 0; i < v->nr_pools; i++)
@@ -623,8 +758,22 @@ static void serve_client(struct daemon *d, int fd)
 	} else if (!strcmp(req, "takeover")) {
 		char why[HA_REASON_LEN];
 
-		if (ha_partner_state(&d->v) != HA_PARTNER_DEAD)
-			fprintf(f, "error: partner node %u is %s: it must hand its pools over itself (hactl giveback on it, or export them)\n",
+		if (ha_partner_state(&d->v) == HA_PARTNER_UP) {
+			d->h.op = "daemon";
+			if (ha_msg_send(&d->h, d->v.self, HA_MSG_TAKEOVER,
+					NULL)) {
+				fprintf(f, "error: cannot reach node %u's daemon\n",
+					d->v.partner);
+			} else {
+				d->planned = true;
+				d->planned_at = ha_now_ms();
+				event(d, "planned takeover: asked node %u to hand its pools over",
+				      d->v.partner);
+				fprintf(f, "ok: planned takeover: node %u hands its pools over\n",
+					d->v.partner);
+			}
+		} else if (ha_partner_state(&d->v) != HA_PARTNER_DEAD)
+			fprintf(f, "error: partner node %u is %s: no takeover\n",
 				d->v.partner,
 				ha_partner_state_name(ha_partner_state(&d->v)));
 		else if (!ha_can_take_over(&d->v, why, sizeof(why)))
@@ -647,6 +796,81 @@ static void serve_client(struct daemon *d, int fd)
 		fprintf(f, "error: unknown request\n");
 	}
 	fclose(f);
+}
+
+/* HA messages wait here until the main loop, outside libnl's callback. */
+#define INBOX_MAX	16
+static struct ha_msg inbox[INBOX_MAX];
+static unsigned int inbox_len;
+
+static int ev_cb(struct nl_msg *msg, void *arg)
+{
+	struct daemon *d = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *gh = nlmsg_data(nlh);
+	char why[HA_REASON_LEN] = "malformed event";
+	struct ha_msg m;
+	const void *buf;
+	size_t len;
+
+	if (nlh->nlmsg_type != d->ev.family || !genlmsg_valid_hdr(nlh, 0) ||
+	    gh->cmd != HASTOR_CMD_HA_NTF)
+		return NL_SKIP;
+	if (ha_msg_from_event(nlh, &buf, &len) ||
+	    ha_msg_parse(buf, len, d->v.partner, &m, why, sizeof(why))) {
+		event(d, "HA message refused: %s", why);
+		return NL_SKIP;
+	}
+	if (inbox_len == INBOX_MAX) {
+		event(d, "HA message dropped: %u waiting", INBOX_MAX);
+		return NL_SKIP;
+	}
+	inbox[inbox_len++] = m;
+	return NL_OK;
+}
+
+static void receive_messages(struct daemon *d)
+{
+	unsigned int i;
+	int err;
+
+	err = nl_recvmsgs_default(d->ev.sk);
+	if (err < 0 && err != -NLE_AGAIN)
+		event(d, "receiving HA messages: %s (some may be lost)",
+		      nl_geterror(err));
+	for (i = 0; i < inbox_len; i++) {
+		struct ha_msg *m = &inbox[i];
+
+		switch (m->verb) {
+		case HA_MSG_TAKEOVER:
+			hand_over(d);
+			break;
+		case HA_MSG_HANDED:
+			event(d, "node %u handed pool %s over: importing it",
+			      d->v.partner, m->pool);
+			move_add(d, m->pool, true);
+			break;
+		case HA_MSG_REFUSED:
+			event(d, "node %u could not hand pool %s over",
+			      d->v.partner, m->pool);
+			break;
+		}
+	}
+	inbox_len = 0;
+	import_handed(d, ha_now_ms());
+}
+
+static int events_open(struct daemon *d)
+{
+	if (hnl_open(&d->ev, "daemon", NULL, false) != HNL_OK)
+		return -1;
+	if (hnl_subscribe(&d->ev, HASTOR_MCGRP_EVENTS) < 0) {
+		hnl_close(&d->ev);
+		return -1;
+	}
+	nl_socket_set_nonblocking(d->ev.sk);
+	nl_socket_modify_cb(d->ev.sk, NL_CB_VALID, NL_CB_CUSTOM, ev_cb, d);
+	return 0;
 }
 
 static void accept_clients(struct daemon *d)
@@ -738,14 +962,27 @@ int cmd_daemon(struct hactl *ctx, int argc, char **argv)
 	event(d, "started (takeover %s, giveback %s after %" PRId64 " s)",
 	      d->auto_takeover ? "automatic" : "manual",
 	      d->auto_giveback ? "automatic" : "manual", d->giveback_ms / 1000);
+	d->ev_ok = events_open(d) == 0;
+	if (!d->ev_ok)
+		event(d, "cannot listen to the kernel's events: no planned takeover or giveback");
 	while (!d->stop) {
-		struct pollfd pfd = { .fd = d->lsock, .events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = d->lsock, .events = POLLIN },
+			{ .fd = d->ev_ok ? nl_socket_get_fd(d->ev.sk) : -1,
+			  .events = POLLIN },
+		};
 
 		if (ha_view_refresh(&d->h, &d->v) == 0)
 			decide(d);
-		if (poll(&pfd, 1, POLL_MS) > 0)
+		if (poll(pfd, 2, POLL_MS) <= 0)
+			continue;
+		if (pfd[1].revents)
+			receive_messages(d);
+		if (pfd[0].revents)
 			accept_clients(d);
 	}
+	if (d->ev_ok)
+		hnl_close(&d->ev);
 	event(d, "stopped");
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (d->monitors[i] >= 0)

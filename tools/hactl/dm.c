@@ -206,6 +206,47 @@ int hdm_reload(const struct hdm_dev *d, uint64_t sectors)
 	return finish(dmt, dm_task_run(dmt) ? 0 : -1);
 }
 
+static int suspend_resume(const char *name, bool suspend, bool noflush)
+{
+	struct dm_task *dmt;
+
+	dmt = task(suspend ? DM_DEVICE_SUSPEND : DM_DEVICE_RESUME, name);
+	if (!dmt)
+		return -1;
+	if (!dm_task_skip_lockfs(dmt) || (noflush && !dm_task_no_flush(dmt)))
+		return finish(dmt, -1);
+	return finish(dmt, dm_task_run(dmt) ? 0 : -1);
+}
+
+int hdm_swap(const char *name, const char *target, uint64_t sectors,
+	     const char *params, bool ro, bool noflush)
+{
+	struct dm_task *dmt;
+
+	if (suspend_resume(name, true, noflush) < 0)
+		return -1;
+	dmt = task(DM_DEVICE_RELOAD, name);
+	if (!dmt)
+		goto resume_old;
+	if (!dm_task_add_target(dmt, 0, sectors, target, params) ||
+	    (ro && !dm_task_set_ro(dmt))) {
+		finish(dmt, -1);
+		goto resume_old;
+	}
+	if (!dm_task_run(dmt)) {
+		hint(dmt);
+		finish(dmt, -1);
+		goto resume_old;
+	}
+	finish(dmt, 0);
+	return suspend_resume(name, false, false);
+
+resume_old:
+	/* No table was loaded: resuming brings the old one back. */
+	suspend_resume(name, false, false);
+	return -1;
+}
+
 int hdm_remove(const char *name)
 {
 	struct dm_task *dmt = task(DM_DEVICE_REMOVE, name);

@@ -49,6 +49,18 @@ int hdm_table(const char *name, struct hdm_dev *d);
 /* Loads a new table (same target and params, new length), resumes. */
 int hdm_reload(const struct hdm_dev *d, uint64_t sectors);
 
+/*
+ * Replaces the table of a live device with a one-target table: suspend,
+ * load, resume, so the device node and its openers stay.  The suspend
+ * never freezes a filesystem on the device: the new table may be what
+ * lets that filesystem's writes complete.  With noflush, bios the old
+ * table holds (a hastor-remote target waiting for its partner) are
+ * requeued and mapped again by the new table instead of waited for.
+ * On failure the old table is resumed again.
+ */
+int hdm_swap(const char *name, const char *target, uint64_t sectors,
+	     const char *params, bool ro, bool noflush);
+
 /* Removes the device by name. */
 int hdm_remove(const char *name);
 

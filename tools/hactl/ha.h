@@ -91,6 +91,29 @@ bool ha_partner_can_take_over(const struct ha_view *v, char *why,
 			      size_t len);
 const char *ha_partner_state_name(enum ha_partner_state s);
 
+/* ha_msg.c: the daemons' messages over the kernel's HA channel */
+enum ha_msg_verb {
+	HA_MSG_TAKEOVER,	/* hand every pool you serve over to me */
+	HA_MSG_HANDED,		/* POOL is exported for you: import it */
+	HA_MSG_REFUSED,		/* POOL could not be handed over */
+};
+
+struct ha_msg {
+	enum ha_msg_verb verb;
+	char pool[128];		/* "" when the verb takes none */
+};
+
+struct nlmsghdr;
+/* 0 or a negative errno (reported on stderr; -ENOTCONN: unreachable). */
+int ha_msg_send(struct hnl *h, uint32_t self, enum ha_msg_verb verb,
+		const char *pool);
+/* 0, or -1 with why: anything but exactly a known form is refused. */
+int ha_msg_parse(const void *buf, size_t len, uint32_t partner,
+		 struct ha_msg *m, char *why, size_t why_len);
+/* The payload of an HA_NTF event; 0 or -1. */
+int ha_msg_from_event(struct nlmsghdr *nlh, const void **buf, size_t *len);
+int ha_msg_event_print(struct nlmsghdr *nlh);
+
 /* ha.c: the client side */
 extern const struct hactl_cmd ha_cmds[];
 int cmd_takeover(struct hactl *ctx, int argc, char **argv);

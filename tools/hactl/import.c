@@ -349,7 +349,9 @@ static int activate(struct hnl *h, const char *pool, const uint8_t uuid[16],
 	struct pool_ref ref;
 	struct hdm_dev d;
 	size_t nv = 0, done = 0, len;
+	bool *swapped = NULL;
 	unsigned int i;
+	int r;
 
 	hactl_uuid_hex(uuid, ref.uuid_hex);
 	snprintf(dmname, sizeof(dmname), "hastor-pool-%s", pool);
@@ -374,18 +376,35 @@ static int activate(struct hnl *h, const char *pool, const uint8_t uuid[16],
 
 	if (vol_dump(h, pool, false, &vols, &nv))
 		goto undo;
-	for (done = 0; done < nv; done++)
-		if (vol_activate(h->op, pool, &vols[done], &ref) < 0)
+	swapped = calloc(nv ? nv : 1, sizeof(*swapped));
+	if (!swapped)
+		goto undo;
+	for (done = 0; done < nv; done++) {
+		r = vol_activate(h->op, pool, &vols[done], &ref);
+		if (r < 0)
 			goto undo;
+		swapped[done] = r;
+	}
+	free(swapped);
 	free(vols);
 	*nr_vols = nv;
 	return HACTL_EXIT_OK;
 undo:
-	/* Leave nothing behind: reverse order, volumes before the pool. */
-	while (done--)
-		if (vol_dm_name(pool, vols[done].name, vname, sizeof(vname)))
+	/*
+	 * Leave nothing behind: reverse order, volumes before the pool; a
+	 * device that forwarded to the partner forwards again.
+	 */
+	while (done--) {
+		if (!vol_dm_name(pool, vols[done].name, vname, sizeof(vname)))
+			continue;
+		if (!swapped[done]) {
 			hdm_remove(vname);
+		} else if (hdm_table(vname, &d) == 0 && d.exists) {
+			vol_make_remote(h->op, &d);
+		}
+	}
 	hdm_remove(dmname);
+	free(swapped);
 	free(vols);
 	return HACTL_EXIT_FAIL;
 }
@@ -522,18 +541,46 @@ static int release(struct hactl *ctx, const char *pool, const char *members)
  * destruction commits a final CP).  A device in use would make that
  * fail halfway, so every device is checked before anything is removed,
  * and a removal that still fails (a race) puts back what was removed.
+ *
+ * With --handover the partner is about to import the pool: the volume
+ * devices stay, in use or not, and forward their I/O to it over the
+ * interconnect (hastor-remote) from the moment their local table is
+ * gone; what they receive before the partner serves waits, it does not
+ * fail.  Swapping the table first drains every bio of the local one, so
+ * the final CP covers every write acknowledged here.
  */
 int cmd_pool_export(struct hactl *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "handover", no_argument, NULL, 'o' },
+		{ "help",  no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	struct hdm_dev *vols = NULL, *pool_dev = NULL;
 	char dmname[128], prefix[sizeof(((struct hdm_dev *)0)->uuid) + 1];
 	size_t n = 0, i, removed = 0;
+	bool handover = false;
 	const char *pool;
-	int ret, busy = 0;
+	int ret, busy = 0, c;
 
-	ret = hactl_args(ctx, argc, argv, 1, 1);
-	if (ret >= 0)
-		return ret;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			handover = true;
+			break;
+		case 'h':
+			return hactl_help(ctx);
+		default:
+			return hactl_bad_option(ctx, c, argv);
+		}
+	}
+	if (optind >= argc)
+		return hactl_usage_error(ctx, "missing pool name");
+	if (optind + 1 < argc)
+		return hactl_usage_error(ctx, "unexpected argument '%s'",
+					 argv[optind + 1]);
 	pool = argv[optind];
 	ret = hactl_check_pool_name(ctx, pool);
 	if (ret >= 0)
@@ -563,7 +610,13 @@ int cmd_pool_export(struct hactl *ctx, int argc, char **argv)
 		goto out;
 
 	for (i = 0; i < n; i++) {
-		if (vols[i].open_count <= 0)
+		if (strcmp(vols[i].target, "hastor-vol")) {
+			fprintf(stderr, "hactl: %s: /dev/mapper/%s has a %s table, not hastor-vol\n",
+				ctx->path, vols[i].name, vols[i].target);
+			busy++;
+			continue;
+		}
+		if (vols[i].open_count <= 0 || handover)
 			continue;
 		fprintf(stderr, "hactl: %s: /dev/mapper/%s is in use (open %d time%s)\n",
 			ctx->path, vols[i].name, vols[i].open_count,
@@ -583,7 +636,8 @@ int cmd_pool_export(struct hactl *ctx, int argc, char **argv)
 	}
 
 	for (removed = 0; removed < n; removed++)
-		if (hdm_remove(vols[removed].name) < 0)
+		if ((handover ? vol_make_remote(ctx->path, &vols[removed])
+			      : hdm_remove(vols[removed].name)) < 0)
 			goto undo;
 	if (hdm_remove(dmname) < 0)
 		goto undo;
@@ -593,16 +647,23 @@ int cmd_pool_export(struct hactl *ctx, int argc, char **argv)
 		json_open("pool");
 		json_str("name", pool);
 		json_close();
-		json_uint("volumes_removed", n);
+		json_uint(handover ? "volumes_forwarding" : "volumes_removed",
+			  n);
 		json_close();
 	} else {
-		printf("exported pool %s: %zu volume device%s removed\n", pool,
-		       n, n == 1 ? "" : "s");
+		printf("exported pool %s: %zu volume device%s %s\n", pool,
+		       n, n == 1 ? "" : "s",
+		       handover ? "forwarding to the partner" : "removed");
 	}
 	goto out;
 undo:
 	while (removed--)
-		hdm_recreate(&vols[removed]);
+		if (handover)
+			hdm_swap(vols[removed].name, vols[removed].target,
+				 vols[removed].length, vols[removed].params,
+				 vols[removed].read_only, true);
+		else
+			hdm_recreate(&vols[removed]);
 	fprintf(stderr, "hactl: %s: pool %s not exported\n", ctx->path, pool);
 out:
 	free(vols);

@@ -12,6 +12,7 @@
 #include <netlink/genl/genl.h>
 
 #include "hactl.h"
+#include "ha.h"
 #include "output.h"
 #include "pool.h"
 #include "ic.h"
@@ -59,6 +60,9 @@ static int event_cb(struct nl_msg *msg, void *arg)
 		break;
 	case HASTOR_CMD_WLOG_NTF:
 		err = wlog_event_print(nlh);
+		break;
+	case HASTOR_CMD_HA_NTF:
+		err = ha_msg_event_print(nlh);
 		break;
 	default:
 		/* Events of a newer module are not ours to interpret. */

@@ -124,9 +124,15 @@ int vol_dump(struct hnl *h, const char *pool, bool space,
 	     struct vol_info **vols, size_t *n);
 /* dm name "POOL:VOL"; false if it does not fit device-mapper's limit. */
 bool vol_dm_name(const char *pool, const char *vol, char *buf, size_t len);
-/* Creates the volume's dm device (read-only for snapshots); 0 or -1. */
+/*
+ * Creates the volume's dm device (read-only for snapshots): 0; or turns
+ * its hastor-remote device into a local one: 1; or -1.
+ */
 int vol_activate(const char *op, const char *pool, const struct vol_info *vi,
 		 const struct pool_ref *ref);
+struct hdm_dev;
+/* A hastor-vol device (from hdm_table()) becomes hastor-remote; 0 or -1. */
+int vol_make_remote(const char *op, const struct hdm_dev *d);
 int vol_event_print(struct nlmsghdr *nlh);
 
 /* volcmd.c */

@@ -190,6 +190,8 @@ int vol_activate(const char *op, const char *pool, const struct vol_info *vi,
 {
 	char name[256], uuid[128], params[64];
 	unsigned long long id = vi->id;
+	struct hdm_dev d;
+	bool ro;
 
 	if (!HAS(vi, HASTOR_A_VOL_ID) || !HAS(vi, HASTOR_A_VOL_SIZE)) {
 		fprintf(stderr, "hactl: %s: the kernel did not send the id and size of %s\n",
@@ -203,9 +205,43 @@ int vol_activate(const char *op, const char *pool, const struct vol_info *vi,
 	}
 	snprintf(uuid, sizeof(uuid), "HASTOR-%s-%llu", ref->uuid_hex, id);
 	snprintf(params, sizeof(params), "%s %llu", ref->dev, id);
-	/* The target refuses a snapshot table that is not read-only. */
-	return hdm_create(name, uuid, "hastor-vol", vi->size >> 9, params,
-			  vi->type == HASTOR_VOL_TYPE_SNAPSHOT, NULL);
+	ro = vi->type == HASTOR_VOL_TYPE_SNAPSHOT;
+	if (hdm_table(name, &d) < 0)
+		return -1;
+	if (!d.exists)
+		/* The target refuses a snapshot table that is not read-only. */
+		return hdm_create(name, uuid, "hastor-vol", vi->size >> 9,
+				  params, ro, NULL);
+	/*
+	 * The device forwards to the partner (it handed the pool over, or
+	 * gave it back): it becomes local under its users' feet.  noflush
+	 * requeues what waits for the partner onto the local table.
+	 */
+	if (strcmp(d.target, "hastor-remote") || strcmp(d.uuid, uuid)) {
+		fprintf(stderr, "hactl: %s: /dev/mapper/%s exists and is not this volume's remote device (%s, uuid '%s')\n",
+			op, name, d.target, d.uuid);
+		return -1;
+	}
+	if (hdm_swap(name, "hastor-vol", vi->size >> 9, params, ro, true) < 0)
+		return -1;
+	return 1;
+}
+
+int vol_make_remote(const char *op, const struct hdm_dev *d)
+{
+	char hex[33], params[64];
+	unsigned long long id;
+	int end = 0;
+
+	if (sscanf(d->uuid, "HASTOR-%32[0-9a-f]-%llu%n", hex, &id, &end) != 2 ||
+	    d->uuid[end] || strlen(hex) != 32) {
+		fprintf(stderr, "hactl: %s: /dev/mapper/%s: uuid '%s' is not a volume's\n",
+			op, d->name, d->uuid);
+		return -1;
+	}
+	snprintf(params, sizeof(params), "%s %llu", hex, id);
+	return hdm_swap(d->name, "hastor-remote", d->length, params,
+			d->read_only, false);
 }
 
 static const char *type_name(uint32_t type, char *buf, size_t len)

@@ -210,6 +210,18 @@
  * owner from the import on.  A pool whose writes the disks refuse with
  * a reservation conflict goes to HASTOR_POOL_FENCED (POOL_NTF, CHANGED).
  *
+ * HA messages: an opaque datagram from one node's HA daemon to the
+ * other's, over the interconnect's HA channel.  Within one session they
+ * arrive in order and at most once; a session's end drops those not yet
+ * acknowledged, so the daemons' protocol must tolerate a lost message.
+ *
+ * HASTOR_CMD_HA_SEND (do)
+ *   request:  HASTOR_A_HA { HASTOR_A_HA_MSG (binary, required) }
+ *   reply:    (none); -ENOTCONN when the partner is unreachable
+ * HASTOR_CMD_HA_NTF (event only)
+ *   payload:  HASTOR_A_HA { HASTOR_A_HA_MSG, HASTOR_A_HA_SESSION }: a
+ *             message from the partner's daemon
+ *
  * Disk heartbeat: every imported pool writes struct hastor_diskhb
  * (hastor_format.h) to block HASTOR_DISKHB_BLOCK of each member every
  * hs_diskhb_ms (module parameter), and at once when the write log's
@@ -244,6 +256,7 @@
 #define HASTOR_PING_COUNT_MAX	1000000
 #define HASTOR_PING_SIZE_MIN	24
 #define HASTOR_PING_SIZE_MAX	(1 << 20)
+#define HASTOR_HA_MSG_MAX	512
 
 /*
  * SCSI-3 persistent-reservation key of a node: a constant tag in the top
@@ -280,6 +293,8 @@ enum hastor_cmd {
 	HASTOR_CMD_DISK_PR,
 	HASTOR_CMD_DISK_LABEL,
 	HASTOR_CMD_WLOG_SET,
+	HASTOR_CMD_HA_SEND,
+	HASTOR_CMD_HA_NTF,
 
 	__HASTOR_CMD_MAX,
 	HASTOR_CMD_MAX = __HASTOR_CMD_MAX - 1
@@ -297,6 +312,7 @@ enum hastor_attr {
 	HASTOR_A_LINK,		/* nest, enum hastor_link_attr */
 	HASTOR_A_PING,		/* nest, enum hastor_ping_attr */
 	HASTOR_A_DISK,		/* nest, enum hastor_disk_attr */
+	HASTOR_A_HA,		/* nest, enum hastor_ha_attr */
 
 	__HASTOR_A_MAX,
 	HASTOR_A_MAX = __HASTOR_A_MAX - 1
@@ -522,6 +538,15 @@ enum hastor_disk_attr {
 
 	__HASTOR_A_DISK_MAX,
 	HASTOR_A_DISK_MAX = __HASTOR_A_DISK_MAX - 1
+};
+
+enum hastor_ha_attr {
+	HASTOR_A_HA_UNSPEC,
+	HASTOR_A_HA_MSG,		/* binary, 1..HASTOR_HA_MSG_MAX bytes */
+	HASTOR_A_HA_SESSION,		/* u64, events only */
+
+	__HASTOR_A_HA_MAX,
+	HASTOR_A_HA_MAX = __HASTOR_A_HA_MAX - 1
 };
 
 enum hastor_pr_action {
