@@ -591,8 +591,10 @@ int hastor_nl_ha_send(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *msg;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, HASTOR_A_HA))
+	if (GENL_REQ_ATTR_CHECK(info, HASTOR_A_HA)) {
+		GENL_SET_ERR_MSG(info, "HA message attributes (HASTOR_A_HA) missing");
 		return -EINVAL;
+	}
 	err = nla_parse_nested(tb, HASTOR_A_HA_MAX, info->attrs[HASTOR_A_HA],
 			       ha_policy, info->extack);
 	if (err)

@@ -29,6 +29,11 @@ BAD_CASES = {
     "get-with-attr": True,
     "unknown-cmd": False,
     "ntf-cmd": False,
+    "ha-send-long": True,
+    "ha-send-no-msg": True,
+    "ha-send-session": True,
+    "ha-send-missing-nest": True,
+    "ha-ntf-cmd": False,
 }
 
 

@@ -270,6 +270,33 @@ static int b_label_action_attr(struct nl_msg *msg)
 			 HASTOR_A_DISK_PR_KEY, 7);
 }
 
+static int ha_with(struct nl_msg *msg, size_t len, bool session)
+{
+	struct nlattr *nest = nla_nest_start(msg, HASTOR_A_HA | NLA_F_NESTED);
+	char buf[HASTOR_HA_MSG_MAX + 1];
+
+	memset(buf, 'x', sizeof(buf));
+	if (!nest || (len && nla_put(msg, HASTOR_A_HA_MSG, len, buf)) ||
+	    (session && nla_put_u64(msg, HASTOR_A_HA_SESSION, 1)))
+		return -1;
+	return nla_nest_end(msg, nest);
+}
+
+static int b_ha_long(struct nl_msg *msg)
+{
+	return ha_with(msg, HASTOR_HA_MSG_MAX + 1, false);
+}
+
+static int b_ha_no_msg(struct nl_msg *msg)
+{
+	return ha_with(msg, 0, false);
+}
+
+static int b_ha_session(struct nl_msg *msg)
+{
+	return ha_with(msg, 8, true);
+}
+
 static const struct nlbad_case {
 	const char *name;
 	uint8_t cmd;
@@ -313,6 +340,11 @@ static const struct nlbad_case {
 	  false },
 	{ "disk-label-key-attr", HASTOR_CMD_DISK_LABEL, b_label_action_attr,
 	  false },
+	{ "ha-send-long",      HASTOR_CMD_HA_SEND, b_ha_long, false },
+	{ "ha-send-no-msg",    HASTOR_CMD_HA_SEND, b_ha_no_msg, false },
+	{ "ha-send-session",   HASTOR_CMD_HA_SEND, b_ha_session, false },
+	{ "ha-send-missing-nest", HASTOR_CMD_HA_SEND, b_none, false },
+	{ "ha-ntf-cmd",        HASTOR_CMD_HA_NTF, b_none, false },
 	{ 0 }
 };
 
