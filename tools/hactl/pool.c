@@ -590,7 +590,7 @@ int pool_event_print(struct nlmsghdr *nlh)
 const struct hactl_cmd pool_cmds[] = {
 	{ "create", cmd_pool_create, NULL, "NAME DISK... [--no-import]" },
 	{ "import", cmd_pool_import, NULL, "NAME [--takeover] [--disks DISK...]" },
-	{ "export", cmd_pool_export, NULL, "NAME" },
+	{ "export", cmd_pool_export, NULL, "[--handover] NAME" },
 	{ "list", cmd_pool_list, NULL, "" },
 	{ "show", cmd_pool_show, NULL, "NAME" },
 	{ "check", cmd_pool_check, NULL, "[-v] DISK..." },
