@@ -72,6 +72,20 @@ def test_takeover_giveback(h):
     make_pool(a)
     wait_for(lambda: served_here(a), 120, "a serves its pool", interval=1)
 
+    # Hostile messages to a's daemon: each is refused, none acted on.
+    bad = ["HAv1 1 takeover", "HAv1 2 takeover now", "HAv1 2 handed",
+           "HAv1 2 handed ../x", "HAv1 2 bogus tank", "HAv2 2 takeover",
+           "HAv1  2 takeover", "HAv1 2 refused tank junk", "x" * 512]
+    for text in bad:
+        b.out("nlbad ha-raw '%s'" % text)
+    b.out(r"nlbad ha-raw \"$(printf 'HAv1 2 handed tank\001')\"")
+    wait_for(lambda: da.output.count("HA message refused") >= len(bad) + 1,
+             60, "a's daemon refuses %d bad messages" % (len(bad) + 1),
+             interval=0.5)
+    expect(served_here(a), "a stopped serving after bad messages")
+    expect("export" not in da.output and "handed" not in da.output,
+           "a's daemon acted on a bad message: %s", da.output[-1500:])
+
     wa = start_writer(a, "v0", 1, 11)
     more_writes(wa, 1, 200, "on a before the takeover")
 

@@ -6,6 +6,9 @@
  *
  *   nlbad CASE     prints "CASE errno=N err=TEXT msg=EXTACK|- [offs=N] [miss=T]"
  *   nlbad list     prints the case names, one a line
+ *   nlbad ha-raw TEXT  sends TEXT as an HA message to the partner's
+ *                  daemon (a well-formed request with hostile content:
+ *                  the receiving daemon must refuse it)
  *
  * Exit: 0 the kernel rejected the request (for ok-get: accepted it),
  * 3 the opposite, 1 local failure (family missing, timeout...), 2 usage.
@@ -282,6 +285,18 @@ static int ha_with(struct nl_msg *msg, size_t len, bool session)
 	return nla_nest_end(msg, nest);
 }
 
+static const char *raw_text;
+
+static int b_ha_raw(struct nl_msg *msg)
+{
+	struct nlattr *nest = nla_nest_start(msg, HASTOR_A_HA | NLA_F_NESTED);
+
+	if (!nest || !raw_text ||
+	    nla_put(msg, HASTOR_A_HA_MSG, strlen(raw_text), raw_text))
+		return -1;
+	return nla_nest_end(msg, nest);
+}
+
 static int b_ha_long(struct nl_msg *msg)
 {
 	return ha_with(msg, HASTOR_HA_MSG_MAX + 1, false);
@@ -345,6 +360,7 @@ static const struct nlbad_case {
 	{ "ha-send-session",   HASTOR_CMD_HA_SEND, b_ha_session, false },
 	{ "ha-send-missing-nest", HASTOR_CMD_HA_SEND, b_none, false },
 	{ "ha-ntf-cmd",        HASTOR_CMD_HA_NTF, b_none, false },
+	{ "ha-raw",            HASTOR_CMD_HA_SEND, b_ha_raw, true },
 	{ 0 }
 };
 
@@ -411,7 +427,7 @@ static int usage(void)
 {
 	const struct nlbad_case *c;
 
-	fputs("usage: nlbad CASE | list\ncases:", stderr);
+	fputs("usage: nlbad CASE | list | ha-raw TEXT\ncases:", stderr);
 	for (c = cases; c->name; c++)
 		fprintf(stderr, " %s", c->name);
 	fputc('\n', stderr);
@@ -428,7 +444,9 @@ int main(int argc, char **argv)
 	struct nl_cb *cb = NULL;
 	int ret = EXIT_LOCAL, family, err, one = 1;
 
-	if (argc != 2)
+	if (argc == 3 && !strcmp(argv[1], "ha-raw"))
+		raw_text = argv[2];
+	else if (argc != 2 || !strcmp(argv[1], "ha-raw"))
 		return usage();
 	if (!strcmp(argv[1], "list")) {
 		for (c = cases; c->name; c++)
