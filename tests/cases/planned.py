@@ -78,7 +78,7 @@ def test_takeover_giveback(h):
            "HAv1  2 takeover", "HAv1 2 refused tank junk", "x" * 512]
     for text in bad:
         b.out("nlbad ha-raw '%s'" % text)
-    b.out(r"nlbad ha-raw \"$(printf 'HAv1 2 handed tank\001')\"")
+    b.out("nlbad ha-raw \"$(printf 'HAv1 2 handed tank\\001')\"")
     wait_for(lambda: da.output.count("HA message refused") >= len(bad) + 1,
              60, "a's daemon refuses %d bad messages" % (len(bad) + 1),
              interval=0.5)
