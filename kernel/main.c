@@ -16,6 +16,7 @@
 #include "wlog.h"
 #include "ccm_priv.h"
 #include "diskhb.h"
+#include "remote.h"
 
 static int __init hastor_init(void)
 {
@@ -39,12 +40,17 @@ static int __init hastor_init(void)
 	err = hs_ccm_ping_init();
 	if (err)
 		goto err_ccm;
-	err = hastor_genl_init();
+	err = hs_remote_init();
 	if (err)
 		goto err_ping;
+	err = hastor_genl_init();
+	if (err)
+		goto err_remote;
 	pr_info("hastor: version %s loaded\n", HASTOR_VERSION);
 	return 0;
 
+err_remote:
+	hs_remote_exit();
 err_ping:
 	hs_ccm_ping_exit();
 err_ccm:
@@ -63,6 +69,7 @@ err_diskhb:
 static void __exit hastor_exit(void)
 {
 	hastor_genl_exit();
+	hs_remote_exit();
 	hs_ccm_ping_exit();
 	hs_ccm_exit();
 	hs_target_vol_exit();
