@@ -46,6 +46,7 @@
 enum hs_ccm_chan_id {
 	HS_CCM_CHAN_PING = 1,	/* ccm_ping.c: echo service and ping */
 	HS_CCM_CHAN_WLOG = 2,	/* the write-log mirror */
+	HS_CCM_CHAN_IO = 3,	/* remote.h: volume I/O forwarded to the partner */
 	HS_CCM_CHAN_HA = 4,	/* ccm_ha.c: the HA daemons' messages */
 	HS_CCM_CHAN_MAX = HS_CCM_NR_CHANS - 1,
 };

@@ -17,6 +17,7 @@
 #include "ccm_priv.h"
 #include "ccm_ha.h"
 #include "diskhb.h"
+#include "remote.h"
 
 static int __init hastor_init(void)
 {
@@ -43,12 +44,17 @@ static int __init hastor_init(void)
 	err = hs_ccm_ha_init();
 	if (err)
 		goto err_ping;
-	err = hastor_genl_init();
+	err = hs_remote_init();
 	if (err)
 		goto err_ha;
+	err = hastor_genl_init();
+	if (err)
+		goto err_remote;
 	pr_info("hastor: version %s loaded\n", HASTOR_VERSION);
 	return 0;
 
+err_remote:
+	hs_remote_exit();
 err_ha:
 	hs_ccm_ha_exit();
 err_ping:
@@ -69,6 +75,7 @@ err_diskhb:
 static void __exit hastor_exit(void)
 {
 	hastor_genl_exit();
+	hs_remote_exit();
 	hs_ccm_ha_exit();
 	hs_ccm_ping_exit();
 	hs_ccm_exit();

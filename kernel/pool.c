@@ -78,6 +78,22 @@ struct hs_pool *hs_pool_find(const char *name)
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_pool_find);
 
+/* The active pool whose superblock holds uuid, with a reference. */
+struct hs_pool *hs_pool_find_uuid(const u8 *uuid)
+{
+	struct hs_pool *pool;
+
+	mutex_lock(&hs_pools_lock);
+	list_for_each_entry(pool, &hs_pools, list)
+		if (!pool->detached && !memcmp(pool->uuid, uuid, 16)) {
+			kref_get(&pool->ref);
+			mutex_unlock(&hs_pools_lock);
+			return pool;
+		}
+	mutex_unlock(&hs_pools_lock);
+	return NULL;
+}
+
 /*
  * A new user of the pool whose dm device is devt (a hastor-vol target):
  * the pool stays whole, disks and all, until its last user is gone, even

@@ -80,6 +80,8 @@ struct hs_vol {
 	struct list_head provisioning;
 	/* The fast path's mapping cache (mapcache.c), while active. */
 	struct hs_mapcache *mc;
+	/* remote_srv.c: the dm device whose live table serves it, or 0. */
+	dev_t live_devt;
 	char name[HASTOR_VOL_NAME_LEN];
 };
 
@@ -163,6 +165,7 @@ static inline bool hs_pool_broken(const struct hs_pool *pool)
 }
 
 struct hs_pool *hs_pool_find(const char *name);
+struct hs_pool *hs_pool_find_uuid(const u8 *uuid);
 struct hs_pool *hs_pool_get_user(dev_t devt);
 void hs_pool_put_user(struct hs_pool *pool);
 void hs_pool_put(struct hs_pool *pool);

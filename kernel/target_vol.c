@@ -22,6 +22,7 @@
 #include "btree.h"
 #include "meta.h"
 #include "wlog.h"
+#include "remote.h"
 
 #define DM_MSG_PREFIX "hastor-vol"
 
@@ -110,12 +111,19 @@ err_free:
 	return err;
 }
 
+/* The dm device of this table, for the partner's forwarded I/O. */
+static dev_t vol_devt(struct dm_target *ti)
+{
+	return disk_devt(dm_disk(dm_table_get_md(ti->table)));
+}
+
 static void vol_dtr(struct dm_target *ti)
 {
 	struct hs_vol_tgt *vt = ti->private;
 	struct hs_pool *pool = vt->pool;
 	struct hs_mapcache *mc = NULL;
 
+	hs_rsrv_unpublish(vt->vol, vol_devt(ti));
 	down_write(&pool->meta_lock);
 	if (!--vt->vol->active)
 		swap(vt->vol->mc, mc);
@@ -345,6 +353,22 @@ static int vol_end_io(struct dm_target *ti, struct bio *bio,
 	return DM_ENDIO_DONE;
 }
 
+/* Live: the partner's forwarded I/O may come here (remote_srv.c). */
+static void vol_resume(struct dm_target *ti)
+{
+	struct hs_vol_tgt *vt = ti->private;
+
+	hs_rsrv_publish(vt->vol, vol_devt(ti));
+}
+
+/* Returns once no forwarded bio can reach this table any more. */
+static void vol_presuspend(struct dm_target *ti)
+{
+	struct hs_vol_tgt *vt = ti->private;
+
+	hs_rsrv_unpublish(vt->vol, vol_devt(ti));
+}
+
 static const char *const type_names[] = {
 	[HASTOR_VOL_TYPE_VOLUME] = "volume",
 	[HASTOR_VOL_TYPE_SNAPSHOT] = "snapshot",
@@ -399,6 +423,9 @@ static struct target_type hs_vol_target = {
 	.dtr = vol_dtr,
 	.map = vol_map,
 	.end_io = vol_end_io,
+	.presuspend = vol_presuspend,
+	.presuspend_undo = vol_resume,
+	.resume = vol_resume,
 	.status = vol_status,
 	.io_hints = vol_io_hints,
 	.iterate_devices = vol_iterate_devices,

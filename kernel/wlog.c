@@ -847,12 +847,24 @@ int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 	    memcmp(pool->tko_uuid, log->uuid, 16))
 		goto err_unlock;
 	*why = "the pool was not exported cleanly and needs another write log";
-	if (clean)
+	if (clean) {
 		after = U64_MAX;
-	else if (!memcmp(pool->wlog_uuid, log->uuid, 16))
+	} else if (!memcmp(pool->wlog_uuid, log->uuid, 16)) {
 		after = pool->wlog_seq;
-	else if (!partner_pool(log, pool, peer))
+		/*
+		 * Served from this log since it was attached and left it
+		 * without a final CP (it failed): the entries it wrote since
+		 * are not in the attach-time scan, so a replay from it would
+		 * miss acknowledged writes.  Only a new scan has them.
+		 */
+		err = -EBUSY;
+		*why = "the pool left this write log without a final CP since the log was attached: attach the log again (restart the node), then import";
+		if (known_pool(log, pool->uuid))
+			goto err_unlock;
+		err = -ENODEV;
+	} else if (!partner_pool(log, pool, peer)) {
 		goto err_unlock;
+	}
 	err = -EMFILE;
 	*why = "the write log serves as many pools as it can";
 	if (list_count_nodes(&log->pools) >= HS_WLOG_MAX_POOLS / 2)
