@@ -263,3 +263,48 @@ def test_unclean_import(h):
     got = vm.out("%s if=/dev/mapper/tank:v bs=64k count=4 iflag=direct "
                  "status=none | sha256sum" % DD).split()[0]
     expect(got == want, "data differs after a clean export")
+
+
+def test_failed_reimport(h):
+    """A pool that fails (its disk errors, so no final CP) and is
+    imported again in the same boot: the log's attach-time scan lacks
+    what the pool wrote since, so the import is refused; with the log
+    attached again (a new scan) it replays, and every acknowledged write
+    is there."""
+    vm = h.vm(local_disk_mb=320)
+    setup(vm)
+    disks(vm)
+    pd_table = vm.out("dmsetup table pd").strip()
+    sectors = pd_table.split()[1]
+    vm.out("hactl node set --nvram /dev/mapper/nv")
+    vm.out("hactl pool create tank /dev/mapper/pd && "
+           "hactl vol create tank/v --size 16M")
+    # Written after the log's attach: new blocks whose mappings only the
+    # log holds until the next CP.
+    vm.out("%s if=/dev/urandom of=/dev/mapper/tank:v bs=64k count=16 "
+           "oflag=direct status=none" % DD)
+    want = vm.out("%s if=/dev/mapper/tank:v bs=64k count=16 iflag=direct "
+                  "status=none | sha256sum" % DD).split()[0]
+    # The disk fails: the export's final CP cannot be written.
+    vm.out("dmsetup suspend --noflush pd && dmsetup load pd --table "
+           "'0 %s error' && dmsetup resume pd" % sectors)
+    vm.run("hactl pool export tank", check=False)
+    vm.out("dmsetup ls | grep -q hastor-pool-tank && exit 1; "
+           "dmsetup suspend pd && dmsetup load pd --table '%s' && "
+           "dmsetup resume pd" % pd_table)
+    st, out = vm.run("hactl pool import tank --disks /dev/mapper/pd",
+                     check=False)
+    expect(st != 0, "same-boot re-import of the failed pool succeeded: %s",
+           out)
+    dmesg = vm.out("dmesg | tail -n 8")
+    expect("without a final CP since the log was attached" in dmesg,
+           "refusal not explained: %s", dmesg)
+    # A new scan of the log has the pool's entries.
+    vm.out("hactl node set --nvram-detach && "
+           "hactl node set --nvram /dev/mapper/nv")
+    vm.out("hactl pool import tank --disks /dev/mapper/pd")
+    got = vm.out("%s if=/dev/mapper/tank:v bs=64k count=16 iflag=direct "
+                 "status=none | sha256sum" % DD).split()[0]
+    expect(got == want, "acknowledged writes lost after the re-import")
+    h.note("failed pool: same-boot re-import refused; replayed after the "
+           "log was attached again, data intact")
