@@ -101,8 +101,8 @@ int ha_msg_parse(const void *buf, size_t len, uint32_t partner,
 		return -1;
 	}
 	if (needs_pool(v) != (n == 3)) {
-		snprintf(why, why_len, "\"%s\" %s a pool name", verb,
-			 needs_pool(v) ? "needs" : "takes no");
+		snprintf(why, why_len, "\"%s\" %s", verb,
+			 needs_pool(v) ? "needs a pool name" : "takes no pool name");
 		return -1;
 	}
 	if (n == 3 && !hactl_name_ok(pool)) {
