@@ -30,6 +30,7 @@
 #include <scsi/scsi.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_proto.h>
+#include <kunit/visibility.h>
 
 #include "fence.h"
 #include "meta.h"
@@ -58,12 +59,23 @@ static const char * const pr_action_names[] = {
  * something to the caller (it lost to another node), so it keeps its
  * errno and everything else is an I/O error, logged with the status.
  */
+int hs_pr_status_errno(bool nvme, int ret)
+{
+	bool conflict;
+
+	if (ret <= 0)
+		return ret;
+	conflict = nvme ? (ret & 0x7ff) == NVME_SC_RESERVATION_CONFLICT :
+			  (ret & 0xff) == SAM_STAT_RESERVATION_CONFLICT;
+	return conflict ? -EBADE : -EIO;
+}
+EXPORT_SYMBOL_IF_KUNIT(hs_pr_status_errno);
+
 static int pr_errno(struct block_device *bdev, int ret,
 		    enum hastor_pr_action action,
 		    struct netlink_ext_ack *extack)
 {
 	bool nvme = !strncmp(bdev->bd_disk->disk_name, "nvme", 4);
-	bool conflict;
 
 	if (ret < 0) {
 		NL_SET_ERR_MSG(extack,
@@ -72,9 +84,7 @@ static int pr_errno(struct block_device *bdev, int ret,
 	}
 	if (!ret)
 		return 0;
-	conflict = nvme ? (ret & 0x7ff) == NVME_SC_RESERVATION_CONFLICT :
-			  (ret & 0xff) == SAM_STAT_RESERVATION_CONFLICT;
-	if (conflict) {
+	if (hs_pr_status_errno(nvme, ret) == -EBADE) {
 		NL_SET_ERR_MSG(extack,
 			       "reservation conflict: the disk refused the command (another node's reservation or registration decides)");
 		return -EBADE;
@@ -100,15 +110,17 @@ static int pr_register_no_aptpl(struct block_device *bdev, u64 new_key,
 				int failed)
 {
 	u8 cmd[10] = { PERSISTENT_RESERVE_OUT, 0x06 };
-	struct device *parent = disk_to_dev(bdev->bd_disk)->parent;
 	struct scsi_sense_hdr sshdr;
 	struct scsi_device *sdev;
+	struct device *parent;
 	u8 *data;
 	int ret;
 
+	if (!scsi_status_is_check_condition(failed))
+		return failed;
 	/* sd's disks hang off their scsi_device; nothing else here does. */
-	if (!scsi_status_is_check_condition(failed) || !parent ||
-	    !scsi_is_sdev_device(parent))
+	parent = disk_to_dev(bdev->bd_disk)->parent;
+	if (!parent || !scsi_is_sdev_device(parent))
 		return failed;
 	sdev = to_scsi_device(parent);
 	if (scsi_device_get(sdev))
@@ -132,8 +144,8 @@ out:
 	return ret;
 }
 
-static int pr_call(struct block_device *bdev, const struct pr_ops *ops,
-		   enum hastor_pr_action action, u64 own, u64 key)
+int hs_pr_call(struct block_device *bdev, const struct pr_ops *ops,
+	       enum hastor_pr_action action, u64 own, u64 key)
 {
 	switch (action) {
 	case HASTOR_PR_REGISTER:
@@ -167,6 +179,7 @@ static int pr_call(struct block_device *bdev, const struct pr_ops *ops,
 		return -EINVAL;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_pr_call);
 
 /*
  * One reservation command with this node's key.  The disk is opened
@@ -208,7 +221,7 @@ int hs_fence_pr(const char *path, enum hastor_pr_action action, u64 key,
 		goto out;
 	}
 	own = hastor_pr_key(node.cluster_id, node.id);
-	ret = pr_call(bdev, ops, action, own, key);
+	ret = hs_pr_call(bdev, ops, action, own, key);
 	if (ret == -EOPNOTSUPP) {
 		NL_SET_ERR_MSG(extack,
 			       "the disk's driver does not offer this reservation command");
