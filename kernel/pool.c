@@ -315,6 +315,28 @@ int hs_pool_commit_tko(struct hs_pool *pool, const u8 *log_uuid, u64 seq)
 	return err;
 }
 
+/*
+ * The operator gave up the log entries this pool would need: it names
+ * log_uuid (zero: none) up to seq and no takeover mark, as if it had
+ * been exported cleanly at its last CP.
+ */
+int hs_pool_commit_loss(struct hs_pool *pool, const u8 *log_uuid, u64 seq)
+{
+	int err;
+
+	mutex_lock(&pool->mutex);
+	down_write(&pool->meta_lock);
+	pool->wlog_seq = seq;
+	memcpy(pool->wlog_uuid, log_uuid, 16);
+	memset(pool->tko_uuid, 0, 16);
+	pool->tko_seq = 0;
+	pool->txn_dirty = true;
+	err = hs_pool_commit_locked(pool);
+	up_write(&pool->meta_lock);
+	mutex_unlock(&pool->mutex);
+	return err;
+}
+
 int hs_pool_commit(struct hs_pool *pool)
 {
 	int err;
@@ -653,7 +675,8 @@ static void pool_stop(struct hs_pool *pool)
  * *why says what failed; nothing has been written.
  */
 struct hs_pool *hs_pool_open(struct block_device **bdevs, int n,
-			     dev_t dm_devt, const char **why, int *bad)
+			     dev_t dm_devt, unsigned int flags,
+			     const char **why, int *bad)
 {
 	struct hs_pool *pool, *other;
 	u64 used, meta, reserve;
@@ -665,6 +688,7 @@ struct hs_pool *hs_pool_open(struct block_device **bdevs, int n,
 		*why = "out of memory";
 		return ERR_PTR(-ENOMEM);
 	}
+	pool->accept_loss = flags & HS_POOL_ACCEPT_LOSS;
 	err = hs_pool_members_setup(pool, bdevs, n);
 	if (err) {
 		*why = "cannot create buffer cache";

@@ -128,6 +128,11 @@ struct hs_pool {
 	/* Taken over, replay not ended: this log's entries after tko_seq. */
 	u64 tko_seq;
 	u8 tko_uuid[16];
+	/*
+	 * The operator accepts losing what a log it lacks holds: import at
+	 * the last CP instead of refusing (HS_POOL_ACCEPT_LOSS).
+	 */
+	bool accept_loss;
 	/* A takeover's replay from the mirror (wlog_takeover.c), if any. */
 	struct hs_takeover *takeover;
 	struct hs_spacemap sm;
@@ -171,8 +176,10 @@ void hs_pool_put_user(struct hs_pool *pool);
 void hs_pool_put(struct hs_pool *pool);
 int hs_pool_for_each(int (*fn)(struct hs_pool *pool, void *ctx), void *ctx,
 		     int skip);
+#define HS_POOL_ACCEPT_LOSS	0x1
 struct hs_pool *hs_pool_open(struct block_device **bdevs, int n,
-			     dev_t dm_devt, const char **why, int *bad);
+			     dev_t dm_devt, unsigned int flags,
+			     const char **why, int *bad);
 void hs_pool_close(struct hs_pool *pool);
 int hs_pool_format(const char *name, struct block_device **bdevs, int n,
 		   u8 *uuid, u64 *size, const char **why, int *bad);
@@ -180,6 +187,7 @@ int hs_pool_commit(struct hs_pool *pool);
 int hs_pool_commit_locked(struct hs_pool *pool);
 int hs_pool_commit_cover(struct hs_pool *pool, const u8 *log_uuid, u64 seq);
 int hs_pool_commit_tko(struct hs_pool *pool, const u8 *log_uuid, u64 seq);
+int hs_pool_commit_loss(struct hs_pool *pool, const u8 *log_uuid, u64 seq);
 void hs_pool_cp_timer(struct work_struct *work);
 void hs_pool_start_timer(struct hs_pool *pool);
 void hs_pool_notify(struct hs_pool *pool, u32 event);	/* netlink_pool.c */

@@ -36,14 +36,21 @@ static int pool_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	struct mapped_device *md = dm_table_get_md(ti->table);
 	struct hs_pool_tgt *pt;
 	struct hs_pool *pool;
+	unsigned int n, i, j, flags = 0;
 	const char *why;
-	unsigned int n, i, j;
 	int bad, err;
 
 	if (argc < 2 || kstrtouint(argv[0], 10, &n) || n < 1 ||
-	    n > HASTOR_MAX_MEMBERS || argc != n + 1) {
-		ti->error = "expected <nr_members> <member>... (1-64 members)";
+	    n > HASTOR_MAX_MEMBERS || argc < n + 1 || argc > n + 2) {
+		ti->error = "expected <nr_members> <member>... [accept_loss] (1-64 members)";
 		return -EINVAL;
+	}
+	if (argc == n + 2) {
+		if (strcmp(argv[n + 1], "accept_loss")) {
+			ti->error = "unknown option (only accept_loss)";
+			return -EINVAL;
+		}
+		flags |= HS_POOL_ACCEPT_LOSS;
 	}
 	pt = kzalloc(sizeof(*pt), GFP_KERNEL);
 	if (!pt) {
@@ -66,7 +73,8 @@ static int pool_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 				goto err_devs;
 			}
 	}
-	pool = hs_pool_open(bdevs, n, disk_devt(dm_disk(md)), &why, &bad);
+	pool = hs_pool_open(bdevs, n, disk_devt(dm_disk(md)), flags, &why,
+			    &bad);
 	if (IS_ERR(pool)) {
 		err = PTR_ERR(pool);
 		DMERR("import refused: %s%s%s", why, bad >= 0 ? " on " : "",

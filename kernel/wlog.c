@@ -814,6 +814,32 @@ static int takeover_attach(struct hs_wlog *log, struct hs_pool *pool,
 	return 0;
 }
 
+/*
+ * The operator's override (pool import --accept-loss) of a refusal that
+ * only a lost log could lift: the pool starts from its last CP, naming
+ * log (or no log) as if exported cleanly then.  Said loudly: writes the
+ * lost log held are gone.
+ */
+static int accept_loss(struct hs_pool *pool, struct hs_wlog *log,
+		       const char *refusal, const char **why)
+{
+	static const u8 none[16];
+	u64 last = 0;
+	int err;
+
+	if (log) {
+		spin_lock_irq(&log->lock);
+		last = log->next_seq - 1;
+		spin_unlock_irq(&log->lock);
+	}
+	pr_warn("hastor: pool %s: %s; imported at CP %llu anyway, as asked (accept_loss): writes acknowledged after that CP and held only by the missing log are lost\n",
+		pool->name, refusal, pool->generation);
+	err = hs_pool_commit_loss(pool, log ? log->uuid : none, last);
+	if (err)
+		*why = "cannot commit the pool without its log";
+	return err;
+}
+
 int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 {
 	static const u8 none[16];
@@ -838,6 +864,8 @@ int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 		if (clean)
 			return 0;
 		*why = "the pool was not exported cleanly: attach the node's write log first";
+		if (pool->accept_loss)
+			return accept_loss(pool, NULL, *why, why);
 		return -ENODEV;
 	}
 	mutex_lock(&log->mutex);
@@ -845,7 +873,7 @@ int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 	*why = "the pool was taken over with another node's write log and its replay did not end: import it there";
 	if (memchr_inv(pool->tko_uuid, 0, 16) &&
 	    memcmp(pool->tko_uuid, log->uuid, 16))
-		goto err_unlock;
+		goto lose;
 	*why = "the pool was not exported cleanly and needs another write log";
 	if (clean) {
 		after = U64_MAX;
@@ -863,7 +891,7 @@ int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 			goto err_unlock;
 		err = -ENODEV;
 	} else if (!partner_pool(log, pool, peer)) {
-		goto err_unlock;
+		goto lose;
 	}
 	err = -EMFILE;
 	*why = "the write log serves as many pools as it can";
@@ -892,6 +920,24 @@ int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 	pool->wlog = log;
 	list_add_tail(&pool->wlog_node, &log->pools);
 	set_cover(log, pool->uuid, last);
+	free_halves(log);
+	mutex_unlock(&log->mutex);
+	unblock(log);
+	return 0;
+
+lose:
+	if (!pool->accept_loss)
+		goto err_unlock;
+	err = -EMFILE;
+	*why = "the write log serves as many pools as it can";
+	if (list_count_nodes(&log->pools) >= HS_WLOG_MAX_POOLS / 2)
+		goto err_unlock;
+	err = accept_loss(pool, log, *why, why);
+	if (err)
+		goto err_unlock;
+	pool->wlog = log;
+	list_add_tail(&pool->wlog_node, &log->pools);
+	set_cover(log, pool->uuid, pool->wlog_seq);
 	free_halves(log);
 	mutex_unlock(&log->mutex);
 	unblock(log);

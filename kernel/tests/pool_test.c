@@ -130,7 +130,7 @@ static int p_open(struct kunit *test, struct pool_fix *f)
 	struct hs_pool *pool;
 	int bad;
 
-	pool = hs_pool_open(f->bdev, f->nr_bdevs, MKDEV(0, 0), &why, &bad);
+	pool = hs_pool_open(f->bdev, f->nr_bdevs, MKDEV(0, 0), 0, &why, &bad);
 	if (IS_ERR(pool)) {
 		KUNIT_FAIL(test, "open: %ld: %s", PTR_ERR(pool), why ?: "");
 		return PTR_ERR(pool);
@@ -147,7 +147,7 @@ static void p_open_fails(struct kunit *test, struct pool_fix *f,
 	struct hs_pool *pool;
 	int bad;
 
-	pool = hs_pool_open(bdevs, n, MKDEV(0, 0), &why, &bad);
+	pool = hs_pool_open(bdevs, n, MKDEV(0, 0), 0, &why, &bad);
 	if (!IS_ERR(pool)) {
 		KUNIT_FAIL(test, "damaged pool imported");
 		f->pool = pool;
@@ -845,7 +845,7 @@ static void hs_pool_refuse_test(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, p_open(test, f), 0);
 	why = NULL;
-	again = hs_pool_open(f->bdev, 1, MKDEV(0, 1), &why, &bad);
+	again = hs_pool_open(f->bdev, 1, MKDEV(0, 1), 0, &why, &bad);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(again));
 	if (!IS_ERR(again)) {
 		hs_pool_close(again);

@@ -308,3 +308,51 @@ def test_failed_reimport(h):
     expect(got == want, "acknowledged writes lost after the re-import")
     h.note("failed pool: same-boot re-import refused; replayed after the "
            "log was attached again, data intact")
+
+
+def test_accept_loss(h):
+    """The log a crashed pool needs is gone (not attached, then
+    reformatted): the import is refused, `--accept-loss` imports it at
+    its last CP with a warning, and the pool is consistent and imports
+    normally afterwards."""
+    vm = h.vm(local_disk_mb=320)
+
+    def crash_with_writes():
+        vm.out("%s if=/dev/urandom of=/dev/mapper/tank:v bs=64k count=8 "
+               "oflag=direct status=none" % DD)
+        vm.kill()
+        vm.start()
+        setup(vm)
+        disks(vm)
+
+    def import_refused_then_forced(what):
+        st, out = vm.run("hactl pool import tank --disks /dev/mapper/pd",
+                         check=False)
+        expect(st != 0, "%s: import succeeded: %s", what, out)
+        vm.out("hactl pool import tank --accept-loss --disks /dev/mapper/pd")
+        dmesg = vm.out("dmesg | grep 'accept_loss' | tail -n 1")
+        expect("are lost" in dmesg, "%s: no warning: %s", what, dmesg)
+        vm.out("%s if=/dev/mapper/tank:v of=/dev/null bs=64k count=8 "
+               "iflag=direct status=none" % DD)
+        vm.out("hactl pool export tank")
+        out = vm.out("hactl pool check /dev/mapper/pd")
+        expect("clean" in out, "%s: checker: %s", what, out)
+
+    setup(vm)
+    disks(vm)
+    vm.out("hactl node set --nvram /dev/mapper/nv")
+    vm.out("hactl pool create tank /dev/mapper/pd && "
+           "hactl vol create tank/v --size 16M")
+    crash_with_writes()
+    # No log attached at all.
+    import_refused_then_forced("no log")
+    # Clean now: imports with the log, takes writes, crashes again.
+    vm.out("hactl node set --nvram /dev/mapper/nv")
+    vm.out("hactl pool import tank --disks /dev/mapper/pd")
+    crash_with_writes()
+    # The log device was replaced: a new, empty log.
+    vm.out("hactl node set --nvram /dev/mapper/nv --nvram-format")
+    import_refused_then_forced("reformatted log")
+    vm.out("hactl pool import tank --disks /dev/mapper/pd")
+    h.note("accept-loss: refused without the log and with a reformatted "
+           "one; imported at the last CP with --accept-loss, checker clean")

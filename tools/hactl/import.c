@@ -341,7 +341,8 @@ static int select_members(const char *op, const char *pool,
  */
 static int activate(struct hnl *h, const char *pool, const uint8_t uuid[16],
 		    const unsigned int *majors, const unsigned int *minors,
-		    unsigned int n, bool takeover, unsigned int *nr_vols)
+		    unsigned int n, bool takeover, bool lose,
+		    unsigned int *nr_vols)
 {
 	char dmname[128], dmuuid[64], vname[128];
 	char params[16 + HASTOR_MAX_MEMBERS * DEV_STR_LEN];
@@ -369,6 +370,8 @@ static int activate(struct hnl *h, const char *pool, const uint8_t uuid[16],
 	for (i = 0; i < n && len < sizeof(params); i++)
 		len += snprintf(params + len, sizeof(params) - len, " %u:%u",
 				majors[i], minors[i]);
+	if (lose && len < sizeof(params))
+		snprintf(params + len, sizeof(params) - len, " accept_loss");
 	/* 8 sectors: the pool device is a handle; its I/O fails by design. */
 	if (hdm_create(dmname, dmuuid, "hastor-pool", 8, params, false, &d) < 0)
 		return HACTL_EXIT_FAIL;
@@ -413,7 +416,8 @@ int pool_activate(struct hnl *h, const char *pool, const uint8_t uuid[16],
 		  const unsigned int *majors, const unsigned int *minors,
 		  unsigned int n, unsigned int *nr_vols)
 {
-	return activate(h, pool, uuid, majors, minors, n, false, nr_vols);
+	return activate(h, pool, uuid, majors, minors, n, false, false,
+			nr_vols);
 }
 
 int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
@@ -421,6 +425,7 @@ int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "disks", no_argument, NULL, 'd' },
 		{ "takeover", no_argument, NULL, 't' },
+		{ "accept-loss", no_argument, NULL, 'L' },
 		{ "help",  no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -429,7 +434,7 @@ int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
 	struct found f = { 0 };
 	unsigned int n, i, nvols = 0;
 	char uuid[37], dev[128], esc[HACTL_ESC_LEN];
-	bool given = false, takeover = false;
+	bool given = false, takeover = false, lose = false;
 	const char *pool;
 	struct hnl h;
 	int c, ret;
@@ -443,6 +448,9 @@ int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
 			break;
 		case 't':
 			takeover = true;
+			break;
+		case 'L':
+			lose = true;
 			break;
 		case 'h':
 			return hactl_help(ctx);
@@ -489,7 +497,7 @@ int cmd_pool_import(struct hactl *ctx, int argc, char **argv)
 		goto out;
 	hdm_init(ctx->path);
 	ret = activate(&h, pool, f.m[0].label.hdr.pool_uuid, majors, minors,
-		       n, takeover, &nvols);
+		       n, takeover, lose, &nvols);
 	hnl_close(&h);
 	if (ret)
 		goto out;

@@ -589,7 +589,7 @@ int pool_event_print(struct nlmsghdr *nlh)
 
 const struct hactl_cmd pool_cmds[] = {
 	{ "create", cmd_pool_create, NULL, "NAME DISK... [--no-import]" },
-	{ "import", cmd_pool_import, NULL, "NAME [--takeover] [--disks DISK...]" },
+	{ "import", cmd_pool_import, NULL, "NAME [--takeover] [--accept-loss] [--disks DISK...]" },
 	{ "export", cmd_pool_export, NULL, "[--handover] NAME" },
 	{ "list", cmd_pool_list, NULL, "" },
 	{ "show", cmd_pool_show, NULL, "NAME" },
