@@ -92,9 +92,12 @@ def by_disk(vm, ds):
     return {names.get(d["disk"], d["disk"]): d for d in ds}
 
 
-def ranking(vm, size):
-    out = json.loads(vm.out("hactl -j coredump select --dry-run --size %d"
-                            % size))
+def ranking(vm, size, status=0):
+    """The ranking; exit status 1 when no disk is eligible."""
+    st, out = vm.run("hactl -j coredump select --dry-run --size %d" % size,
+                     check=False)
+    expect(st == status, "select: exit %d, want %d: %s", st, status, out)
+    out = json.loads(out.splitlines()[0])
     return out, by_disk(vm, [dict(d, disk=d["path"]) for d in out["disks"]])
 
 
@@ -122,7 +125,8 @@ def test_dump(h):
         setup(vm)
     a.out("hactl disk assign %s --owner 1 --role dump && "
           "hactl disk assign %s --owner 1" % (L1, L2))
-    lab = json.loads(a.out("hactl -j disk list %s" % L1))["disks"][0]["label"]
+    lab = by_disk(a, [dict(d, disk=d["path"]) for d in json.loads(
+        a.out("hactl -j disk list"))["disks"]])[L1]["label"]
     expect(lab["type"] == "spare" and lab["role"] == "dump",
            "lun1 label: %s", lab)
     b.out("hactl pool create tank %s" % L3, timeout=300)
@@ -134,7 +138,7 @@ def test_dump(h):
            r[L2]["rank"] == 2 and "behind on role" in r[L2]["reason"] and
            not r[L3]["eligible"] and "pool member" in r[L3]["reason"],
            "ranking: %s", sel)
-    _, r = ranking(a, 512 * MiB)
+    _, r = ranking(a, 512 * MiB, 1)
     expect(not any(d["eligible"] for d in r.values()) and
            "too small" in r[L1]["reason"], "512 MiB: %s", r)
     st, _ = a.run("hactl coredump select --size 512M", check=False)
@@ -213,7 +217,7 @@ def test_dump(h):
     expect(d["state"] == "corrupt" and "id" not in d, "garbage: %s", d)
     st, out = b.run("hactl coredump save %s /tmp/x" % torn_id, check=False)
     expect(st == 1 and "no dump" in out, "save of a corrupt dump: %s", out)
-    _, r = ranking(b, 32 * MiB)
+    _, r = ranking(b, 32 * MiB, 1)
     expect(not r[L2]["eligible"] and "do not check" in r[L2]["reason"],
            "corrupt lun2 ranked: %s", r[L2])
     b.log(b.out("hactl coredump list"))
