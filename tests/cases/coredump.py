@@ -4,11 +4,12 @@
 `rank`: the ranking's unit test (tests/tools/cdrank.c), on the host.
 `cli`: hactl coredump's argument checks, on the host.
 `dump`: two guests on shared LUNs: lun1 a dump disk, lun2 a spare,
-lun3 a pool member of b.  a writes a dump of an ELF file; both nodes
+lun3 a pool member of b, lun4 unlabelled.  a writes a dump of an ELF file; both nodes
 list it from the disks alone; b saves it (same sha256, an ELF header
 readelf accepts).  a is killed while writing a second dump, which b
 lists as torn and saves the verified prefix of; damaged attribute
-slots are reported, not trusted; clear frees the disks."""
+slots are reported, not trusted; clear frees the disks; a dump sent to
+the unlabelled disk labels it as the writer's spare first."""
 
 import json
 import os
@@ -19,7 +20,8 @@ import time
 from hvm import TOP, HarnessError, wait_for
 
 MODULE = "/lib/modules/hastor/hastor.ko"
-L1, L2, L3 = "/dev/shared/lun1", "/dev/shared/lun2", "/dev/shared/lun3"
+L1, L2, L3, L4 = ("/dev/shared/lun1", "/dev/shared/lun2",
+                  "/dev/shared/lun3", "/dev/shared/lun4")
 HACTL = os.path.join(TOP, "tools/hactl/hactl")
 MiB = 1 << 20
 # HASTOR_DUMP_ATTR_BLOCK, HASTOR_RESERVED_BLOCKS (hastor_format.h)
@@ -87,7 +89,7 @@ def dumps(vm, *extra):
 
 def by_disk(vm, ds):
     names = {}
-    for lun in (L1, L2, L3):
+    for lun in (L1, L2, L3, L4):
         names[vm.out("readlink -f %s" % lun).strip()] = lun
     return {names.get(d["disk"], d["disk"]): d for d in ds}
 
@@ -120,7 +122,7 @@ def host_readelf(h, lun, size):
 
 
 def test_dump(h):
-    a, b = h.pair(luns=3, links=0, local_disk_mb=0)
+    a, b = h.pair(luns=4, links=0, local_disk_mb=0)
     for vm in (a, b):
         setup(vm)
     a.out("hactl disk assign %s --owner 1 --role dump && "
@@ -136,7 +138,8 @@ def test_dump(h):
     a.log(a.out("hactl coredump select --dry-run --size 32M"))
     expect(r[L1]["rank"] == 1 and "ahead on role" in r[L1]["reason"] and
            r[L2]["rank"] == 2 and "behind on role" in r[L2]["reason"] and
-           not r[L3]["eligible"] and "pool member" in r[L3]["reason"],
+           not r[L3]["eligible"] and "pool member" in r[L3]["reason"] and
+           r[L4]["rank"] == 3 and "unlabelled" in r[L4]["reason"],
            "ranking: %s", sel)
     _, r = ranking(a, 512 * MiB, 1)
     expect(not any(d["eligible"] for d in r.values()) and
@@ -231,6 +234,22 @@ def test_dump(h):
     expect(r[L1]["rank"] == 1 and r[L2]["rank"] == 2, "after clear: %s", r)
     st, out = b.run("hactl coredump save %s /tmp/x" % dump_id, check=False)
     expect(st == 1, "save of a cleared dump: %s", out)
+
+    # The unlabelled disk, named: labelled as b's spare, b registered.
+    b.out("head -c %d /tmp/saved > /tmp/small && hactl coredump write "
+          "--from /tmp/small --disk %s" % (2 * MiB, L4))
+    disk = by_disk(b, [dict(x, disk=x["path"]) for x in json.loads(
+        b.out("hactl -j disk list"))["disks"]])[L4]
+    expect(disk["label"]["type"] == "spare" and disk["label"]["owner"] == 2
+           and [k["node"] for k in disk["pr"]["keys"]] == [2],
+           "lun4 after a dump: %s", disk)
+    d = by_disk(b, dumps(b))
+    expect(d[L4]["state"] == "complete" and d[L4]["node"] == 2,
+           "lun4's dump: %s", d)
+    # A pool member, named, is refused with the reason.
+    st, out = b.run("hactl coredump write --from /tmp/small --disk %s" % L3,
+                    check=False)
+    expect(st == 1 and "a pool member" in out, "write to lun3: %s", out)
     h.note("coredump write: %.1f MiB/s (24 MiB, TCG, iSCSI LUN); torn "
            "dump: %d of %d MiB recovered" % (speed, sv["saved"] // MiB,
                                               big // MiB))

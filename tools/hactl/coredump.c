@@ -834,6 +834,44 @@ static int writer_open(struct hactl *ctx, struct writer *w, const char *from,
 	return HACTL_EXIT_OK;
 }
 
+/*
+ * What a disk may still need before it takes a dump: a spare label
+ * naming this node (an unlabelled disk), and this node's registration.
+ * 0, or -1 (reported).
+ */
+static int prepare(struct hactl *ctx, const struct cd_disk *d,
+		   const struct cd_cand *c, uint32_t self)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	struct hnl h;
+	int err = 0;
+
+	if (c->role != CD_ROLE_NONE && (c->registered || !d->b.pr_supported))
+		return 0;
+	if (hactl_connect(ctx, &h))
+		return -1;
+	if (c->role == CD_ROLE_NONE) {
+		msg = hnl_msg(&h, HASTOR_CMD_DISK_LABEL);
+		nest = msg ? nla_nest_start(msg, HASTOR_A_DISK | NLA_F_NESTED) :
+		       NULL;
+		if (!nest || nla_put_string(msg, HASTOR_A_DISK_PATH, d->b.path) < 0 ||
+		    nla_put_u32(msg, HASTOR_A_DISK_OWNER, self) < 0 ||
+		    nla_put_u32(msg, HASTOR_A_DISK_HOME, self) < 0) {
+			nlmsg_free(msg);
+			fprintf(stderr, "hactl: %s: request too large\n", h.op);
+			err = -1;
+		} else {
+			nla_nest_end(msg, nest);
+			err = hnl_request(&h, msg, NULL, NULL);
+		}
+	}
+	if (!err && d->b.pr_supported && !c->registered)
+		err = disk_pr(&h, d->b.path, HASTOR_PR_REGISTER, false, 0);
+	hnl_close(&h);
+	return err ? -1 : 0;
+}
+
 static int cmd_write(struct hactl *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -851,7 +889,6 @@ static int cmd_write(struct hactl *ctx, int argc, char **argv)
 	char *extra[1];
 	ssize_t at;
 	int c, ret, err;
-	struct hnl h;
 
 	optind = 0;
 	opterr = 0;
@@ -889,15 +926,8 @@ static int cmd_write(struct hactl *ctx, int argc, char **argv)
 	if (at < 0)
 		goto out;
 	path = rk.d[rk.r[at].idx].b.path;
-	/* The one preparation a disk may still need: our registration. */
-	if (rk.d[rk.r[at].idx].b.pr_supported && !rk.c[rk.r[at].idx].registered) {
-		if (hactl_connect(ctx, &h))
-			goto out;
-		err = disk_pr(&h, path, HASTOR_PR_REGISTER, false, 0);
-		hnl_close(&h);
-		if (err)
-			goto out;
-	}
+	if (prepare(ctx, &rk.d[rk.r[at].idx], &rk.c[rk.r[at].idx], ni.id))
+		goto out;
 	for (shift = HASTOR_DUMP_CHUNK_SHIFT_MIN;
 	     div_up(size, 1ULL << shift) > CHUNKS_MAX; shift++)
 		;
