@@ -220,8 +220,8 @@ def test_dump(h):
     expect(d["state"] == "corrupt" and "id" not in d, "garbage: %s", d)
     st, out = b.run("hactl coredump save %s /tmp/x" % torn_id, check=False)
     expect(st == 1 and "no dump" in out, "save of a corrupt dump: %s", out)
-    _, r = ranking(b, 32 * MiB, 1)
-    expect(not r[L2]["eligible"] and "do not check" in r[L2]["reason"],
+    _, r = ranking(b, 32 * MiB)
+    expect(r[L4]["rank"] == 1 and not r[L2]["eligible"] and "do not check" in r[L2]["reason"],
            "corrupt lun2 ranked: %s", r[L2])
     b.log(b.out("hactl coredump list"))
 
@@ -231,7 +231,8 @@ def test_dump(h):
     cleared = by_disk(b, dumps(b, "--all"))
     expect(cleared[L1]["state"] == "cleared", "cleared: %s", cleared)
     _, r = ranking(b, 32 * MiB)
-    expect(r[L1]["rank"] == 1 and r[L2]["rank"] == 2, "after clear: %s", r)
+    expect(r[L1]["rank"] == 1 and r[L2]["rank"] == 2 and r[L4]["rank"] == 3,
+           "after clear: %s", r)
     st, out = b.run("hactl coredump save %s /tmp/x" % dump_id, check=False)
     expect(st == 1, "save of a cleared dump: %s", out)
 
