@@ -34,326 +34,18 @@
 #include <linux/hastor.h>
 
 #include "coredump.h"
+#include "coredump_disk.h"
 #include "coredump_rank.h"
 #include "disk.h"
 #include "format.h"
 #include "names.h"
 #include "output.h"
 
-_Static_assert(sizeof(struct hastor_dump_attr) <= HASTOR_BLOCK_SIZE,
-	       "dump attributes");
-_Static_assert(sizeof(struct hastor_dump_csums) <= HASTOR_BLOCK_SIZE,
-	       "dump checksum block");
-_Static_assert(HASTOR_DUMP_CSUM_BLOCK > HASTOR_DUMP_ATTR_BLOCK + 1,
-	       "dump table after the attributes");
-
-#define IO_SIZE		(1U << 20)	/* per read and write */
-#define UPDATE_MS	1000		/* progress written to the attributes */
-/* A "writing" dump not updated for this long lost its writer. */
-#define TORN_MIN_MS	10000
-#define TORN_INTERVALS	5
-#define CHUNKS_MAX	((uint64_t)HASTOR_DUMP_CSUM_BLOCKS * HASTOR_DUMPSUM_PER_BLOCK)
-
-enum attr_status { ATTR_NONE, ATTR_VALID, ATTR_CORRUPT };
-
-/* A disk's dump attributes as read. */
-struct dump_info {
-	enum attr_status status;
-	struct hastor_dump_attr a;	/* ATTR_VALID: the newer valid slot */
-	int slot;
-	char note[200];		/* the other slot, when it did not check */
-	char why[300];		/* ATTR_CORRUPT: both slots' reasons */
-	uint64_t disk_blocks;
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t div_up(uint64_t a, uint64_t b)
-{
-	return a / b + !!(a % b);
-}
-
-static uint64_t nr_chunks(const struct hastor_dump_attr *a)
-{
-	return div_up(le64toh(a->dump_bytes), 1ULL << le32toh(a->chunk_shift));
-}
-
-/* format.c's header check, which knows no dump magic to name. */
-static int check_header(const void *block, uint32_t magic, uint64_t blocknr,
-			char *why, size_t whylen)
-{
-	const struct hastor_block_header *h = block;
-
-	if (le32toh(h->magic) != magic) {
-		snprintf(why, whylen, "magic 0x%08x, not a %s block",
-			 le32toh(h->magic),
-			 magic == HASTOR_DUMP_MAGIC ? "dump attribute" :
-			 "dump checksum");
-		return HASTOR_E_MAGIC;
-	}
-	return hastor_check_header(block, magic, blocknr, NULL, UINT64_MAX,
-				   why, whylen);
-}
-
-/* The fields a valid header does not vouch for, against the disk. */
-static const char *check_attr(const struct hastor_dump_attr *a,
-			      uint64_t disk_blocks)
-{
-	uint32_t state = le32toh(a->state), shift = le32toh(a->chunk_shift);
-	uint64_t start = le64toh(a->data_start), bytes = le64toh(a->dump_bytes);
-	uint64_t cstart = le64toh(a->csum_start);
-	uint32_t cblocks = le32toh(a->csum_blocks);
-
-	if (le32toh(a->version) != HASTOR_DUMP_VERSION)
-		return "unknown version";
-	if (state < HASTOR_DUMP_WRITING || state > HASTOR_DUMP_CLEARED)
-		return "unknown state";
-	if (!le32toh(a->node_id) || le32toh(a->node_id) > HASTOR_NODE_ID_MAX)
-		return "node id out of range";
-	if (!le64toh(a->dump_id))
-		return "dump id 0";
-	if (le64toh(a->flags))
-		return "unknown flags";
-	if (le32toh(a->compression) != HASTOR_DUMP_RAW)
-		return "unknown compression";
-	if (shift < HASTOR_DUMP_CHUNK_SHIFT_MIN ||
-	    shift > HASTOR_DUMP_CHUNK_SHIFT_MAX)
-		return "chunk size out of range";
-	if (cstart < HASTOR_DUMP_CSUM_BLOCK || cblocks > HASTOR_RESERVED_BLOCKS ||
-	    cstart + cblocks > HASTOR_RESERVED_BLOCKS)
-		return "checksum table outside the reserved area";
-	if (start < HASTOR_RESERVED_BLOCKS || start > disk_blocks ||
-	    div_up(bytes, HASTOR_BLOCK_SIZE) > disk_blocks - start)
-		return "dump data beyond the end of the disk";
-	if (le64toh(a->disk_blocks) > disk_blocks)
-		return "written for a larger disk";
-	if (le64toh(a->written_bytes) > bytes)
-		return "more written than the dump's size";
-	if (nr_chunks(a) > (uint64_t)cblocks * HASTOR_DUMPSUM_PER_BLOCK)
-		return "more chunks than the checksum table holds";
-	return NULL;
-}
-
-/*
- * Both slots of the disk open on fd.  An all-zero slot is empty; any
- * other content must check, or it is reported (a torn attribute write
- * when the other slot is valid, corruption when neither is).
- */
-static void attr_read(int fd, struct dump_info *di)
-{
-	_Alignas(4096) unsigned char buf[HASTOR_BLOCK_SIZE];
-	const struct hastor_dump_attr *a = (const void *)buf;
-	char why[2][128];
-	bool empty[2], valid[2] = { false, false };
-	int i, err;
-
-	memset(di, 0, sizeof(*di));
-	di->status = ATTR_NONE;
-	di->slot = -1;
-	if (hastor_disk_blocks(fd, &di->disk_blocks))
-		di->disk_blocks = 0;
-	for (i = 0; i < 2; i++) {
-		const char *bad;
-
-		empty[i] = false;
-		err = hastor_read_block(fd, HASTOR_DUMP_ATTR_BLOCK + i, buf);
-		if (err) {
-			snprintf(why[i], sizeof(why[i]), "unreadable: %s",
-				 strerror(-err));
-			continue;
-		}
-		if (hastor_block_is_zero(buf)) {
-			empty[i] = true;
-			snprintf(why[i], sizeof(why[i]), "empty");
-			continue;
-		}
-		if (check_header(buf, HASTOR_DUMP_MAGIC,
-				 HASTOR_DUMP_ATTR_BLOCK + i, why[i],
-				 sizeof(why[i])))
-			continue;
-		bad = check_attr(a, di->disk_blocks);
-		if (bad) {
-			snprintf(why[i], sizeof(why[i]), "%s", bad);
-			continue;
-		}
-		valid[i] = true;
-		if (di->slot < 0 || le64toh(a->hdr.generation) >
-				    le64toh(di->a.hdr.generation)) {
-			di->a = *a;
-			di->slot = i;
-		}
-	}
-	if (di->slot >= 0) {
-		di->status = ATTR_VALID;
-		i = !di->slot;
-		if (!valid[i] && !empty[i])
-			snprintf(di->note, sizeof(di->note),
-				 "attribute slot %d does not check (%s): an update torn, slot %d used",
-				 i, why[i], di->slot);
-	} else if (!empty[0] || !empty[1]) {
-		di->status = ATTR_CORRUPT;
-		snprintf(di->why, sizeof(di->why), "slot 0: %s; slot 1: %s",
-			 why[0], why[1]);
-	}
-}
-
-static int attr_read_path(const char *path, struct dump_info *di)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT);
-
-	if (fd < 0)
-		return -errno;
-	attr_read(fd, di);
-	close(fd);
-	return 0;
-}
-
-/* "writing" from a writer still at it, or one that is gone. */
-static bool attr_torn(const struct hastor_dump_attr *a)
-{
-	uint64_t ms = (uint64_t)le32toh(a->interval_ms) * TORN_INTERVALS;
-	uint64_t upd = le64toh(a->update_ns), now = now_ns();
-
-	if (ms < TORN_MIN_MS)
-		ms = TORN_MIN_MS;
-	return now > upd && (now - upd) / 1000000 > ms;
-}
-
-static const char *state_name(const struct dump_info *di)
-{
-	if (di->status == ATTR_CORRUPT)
-		return "corrupt";
-	if (di->status == ATTR_NONE)
-		return "none";
-	switch (le32toh(di->a.state)) {
-	case HASTOR_DUMP_WRITING:
-		return attr_torn(&di->a) ? "torn" : "in-progress";
-	case HASTOR_DUMP_COMPLETE:
-		return "complete";
-	default:
-		return "cleared";
-	}
-}
-
-static bool dump_held(const struct dump_info *di)
-{
-	return di->status == ATTR_VALID &&
-	       le32toh(di->a.state) != HASTOR_DUMP_CLEARED;
-}
-
-static void le64_add_gen(struct hastor_dump_attr *a)
-{
-	a->hdr.generation = htole64(le64toh(a->hdr.generation) + 1);
-}
-
-/* The attributes into slot generation % 2, durable; 0 or -errno. */
-static int attr_write(int fd, struct hastor_dump_attr *a)
-{
-	_Alignas(4096) unsigned char buf[HASTOR_BLOCK_SIZE] = { 0 };
-	uint64_t blk = HASTOR_DUMP_ATTR_BLOCK + le64toh(a->hdr.generation) % 2;
-	int err;
-
-	a->hdr.magic = htole32(HASTOR_DUMP_MAGIC);
-	a->hdr.blocknr = htole64(blk);
-	a->update_ns = htole64(now_ns());
-	memcpy(buf, a, sizeof(*a));
-	hastor_seal_block(buf);
-	err = hastor_write_block(fd, blk, buf);
-	if (!err && fdatasync(fd))
-		err = -errno;
-	return err;
-}
-
-/* ---- the checksum table ---- */
-
-static uint32_t chunk_seed(uint64_t chunk)
-{
-	return HASTOR_CSUM_SEED ^ (uint32_t)chunk;
-}
-
-/* Table block k from the in-memory table of done chunks. */
-static int table_write(int fd, const struct hastor_dump_attr *a,
-		       const uint32_t *crc, uint64_t done, uint64_t k)
-{
-	_Alignas(4096) unsigned char buf[HASTOR_BLOCK_SIZE] = { 0 };
-	struct hastor_dump_csums *t = (void *)buf;
-	uint64_t first = k * HASTOR_DUMPSUM_PER_BLOCK, i;
-	uint64_t blk = le64toh(a->csum_start) + k;
-
-	t->hdr.magic = htole32(HASTOR_DUMPSUM_MAGIC);
-	t->hdr.blocknr = htole64(blk);
-	t->hdr.generation = a->dump_id;
-	t->first_chunk = htole64(first);
-	for (i = 0; i < HASTOR_DUMPSUM_PER_BLOCK && first + i < done; i++)
-		t->crc[i] = htole32(crc[first + i]);
-	t->nr = htole32((uint32_t)i);
-	hastor_seal_block(buf);
-	return hastor_write_block(fd, blk, buf);
-}
-
-/*
- * The table as the disk has it: crc[c] for the chunks that a table
- * block of this dump vouches for, up to the first gap.  Returns how
- * many; why says where it ended if before nr_chunks.
- */
-static uint64_t table_read(int fd, const struct hastor_dump_attr *a,
-			   uint32_t *crc, char *why, size_t whylen)
-{
-	_Alignas(4096) unsigned char buf[HASTOR_BLOCK_SIZE];
-	const struct hastor_dump_csums *t = (const void *)buf;
-	uint64_t n = nr_chunks(a), have = 0, k, blk, first;
-	uint32_t nr, i;
-	char hwhy[128];
-
-	for (k = 0; have < n; k++) {
-		first = k * HASTOR_DUMPSUM_PER_BLOCK;
-		blk = le64toh(a->csum_start) + k;
-		if (hastor_read_block(fd, blk, buf)) {
-			snprintf(why, whylen, "checksum block %" PRIu64 " unreadable", blk);
-			break;
-		}
-		if (check_header(buf, HASTOR_DUMPSUM_MAGIC, blk, hwhy,
-				 sizeof(hwhy))) {
-			snprintf(why, whylen, "checksum block %" PRIu64 ": %s", blk, hwhy);
-			break;
-		}
-		nr = le32toh(t->nr);
-		if (t->hdr.generation != a->dump_id ||
-		    le64toh(t->first_chunk) != first ||
-		    nr > HASTOR_DUMPSUM_PER_BLOCK) {
-			snprintf(why, whylen, "checksum block %" PRIu64 " is not this dump's", blk);
-			break;
-		}
-		for (i = 0; i < nr && have < n; i++)
-			crc[have++] = le32toh(t->crc[i]);
-		if (nr < HASTOR_DUMPSUM_PER_BLOCK && have < n) {
-			snprintf(why, whylen, "the checksum table ends at chunk %" PRIu64,
-				 have);
-			break;
-		}
-	}
-	return have;
-}
-
 /* ---- the disks ---- */
 
 struct cd_disk {
 	struct disk_brief b;
-	struct dump_info di;
+	struct cd_info di;
 	bool readable;
 };
 
@@ -377,7 +69,7 @@ static int scan(const char *op, char **extra, int n, struct cd_disk **out,
 	}
 	for (i = 0; i < cnt; i++) {
 		d[i].b = b[i];
-		d[i].readable = !attr_read_path(b[i].path, &d[i].di);
+		d[i].readable = !cd_attr_read_path(b[i].path, &d[i].di);
 	}
 	free(b);
 	*out = d;
@@ -445,9 +137,9 @@ static void candidate(const struct cd_disk *d, const struct node_info *ni,
 		if (d->b.keys[i] == ni->pr_key)
 			c->registered = true;
 	c->reserved_other = d->b.reserved && d->b.holder != ni->pr_key;
-	if (!d->readable || d->di.status == ATTR_CORRUPT)
+	if (!d->readable || d->di.status == CD_ATTR_CORRUPT)
 		c->dump = CD_DUMP_CORRUPT;
-	else if (dump_held(&d->di))
+	else if (cd_held(&d->di))
 		c->dump = CD_DUMP_HELD;
 }
 
@@ -686,7 +378,7 @@ static int writer_sync(struct writer *w, uint32_t state)
 		first = w->synced_chunks / HASTOR_DUMPSUM_PER_BLOCK;
 		last = (w->done_chunks - 1) / HASTOR_DUMPSUM_PER_BLOCK;
 		for (k = first; k <= last && !err; k++)
-			err = table_write(w->fd, &w->a, w->crc, w->done_chunks, k);
+			err = cd_table_write(w->fd, &w->a, w->crc, w->done_chunks, k);
 		if (!err && fdatasync(w->fd))
 			err = -errno;
 		if (err)
@@ -695,8 +387,8 @@ static int writer_sync(struct writer *w, uint32_t state)
 	}
 	w->a.written_bytes = htole64(w->bytes);
 	w->a.state = htole32(state);
-	le64_add_gen(&w->a);
-	return attr_write(w->fd, &w->a);
+	cd_attr_next(&w->a);
+	return cd_attr_write(w->fd, &w->a);
 }
 
 static void progress(const struct writer *w)
@@ -719,13 +411,13 @@ static int writer_run(struct writer *w)
 	ssize_t n;
 	int err;
 
-	last = mono_ms();
+	last = cd_mono_ms();
 	for (chunk = 0; chunk * csize < total; chunk++) {
-		crc = chunk_seed(chunk);
+		crc = cd_chunk_seed(chunk);
 		off = chunk * csize;
 		len = total - off < csize ? total - off : csize;
 		while (len) {
-			piece = len < IO_SIZE ? len : IO_SIZE;
+			piece = len < CD_IO_SIZE ? len : CD_IO_SIZE;
 			n = read_full(w->src, w->buf, piece);
 			if (n < 0 || (size_t)n != piece) {
 				fprintf(stderr, "hactl: %s: the source %s at byte %" PRIu64 "\n",
@@ -749,7 +441,7 @@ static int writer_run(struct writer *w)
 		}
 		w->crc[chunk] = crc;
 		w->done_chunks = chunk + 1;
-		if (mono_ms() - last >= UPDATE_MS) {
+		if (cd_mono_ms() - last >= CD_UPDATE_MS) {
 			err = writer_sync(w, HASTOR_DUMP_WRITING);
 			if (err) {
 				fprintf(stderr, "hactl: %s: recording progress: %s\n",
@@ -757,7 +449,7 @@ static int writer_run(struct writer *w)
 				return err;
 			}
 			progress(w);
-			last = mono_ms();
+			last = cd_mono_ms();
 		}
 	}
 	err = writer_sync(w, HASTOR_DUMP_COMPLETE);
@@ -929,7 +621,7 @@ static int cmd_write(struct hactl *ctx, int argc, char **argv)
 	if (prepare(ctx, &rk.d[rk.r[at].idx], &rk.c[rk.r[at].idx], ni.id))
 		goto out;
 	for (shift = HASTOR_DUMP_CHUNK_SHIFT_MIN;
-	     div_up(size, 1ULL << shift) > CHUNKS_MAX; shift++)
+	     cd_div_up(size, 1ULL << shift) > CD_CHUNKS_MAX; shift++)
 		;
 	if (shift > HASTOR_DUMP_CHUNK_SHIFT_MAX) {
 		fprintf(stderr, "hactl: %s: a dump of %" PRIu64 " bytes is too large\n",
@@ -937,15 +629,15 @@ static int cmd_write(struct hactl *ctx, int argc, char **argv)
 		goto out;
 	}
 	w.fd = open(path, O_RDWR | O_CLOEXEC | O_DIRECT);
-	w.crc = calloc(div_up(size, 1ULL << shift) + 1, sizeof(*w.crc));
-	if (w.fd < 0 || !w.crc || posix_memalign((void **)&w.buf, 4096, IO_SIZE)) {
+	w.crc = calloc(cd_div_up(size, 1ULL << shift) + 1, sizeof(*w.crc));
+	if (w.fd < 0 || !w.crc || posix_memalign((void **)&w.buf, 4096, CD_IO_SIZE)) {
 		fprintf(stderr, "hactl: %s: %s: %s\n", ctx->path, path,
 			w.fd < 0 ? strerror(errno) : "out of memory");
 		goto out;
 	}
 	/* A free disk's last attributes stay one slot behind the new ones. */
 	memset(&w.a, 0, sizeof(w.a));
-	if (rk.d[rk.r[at].idx].di.status == ATTR_VALID)
+	if (rk.d[rk.r[at].idx].di.status == CD_ATTR_VALID)
 		w.a.hdr.generation = rk.d[rk.r[at].idx].di.a.hdr.generation;
 	w.a.version = htole32(HASTOR_DUMP_VERSION);
 	w.a.node_id = htole32(ni.id);
@@ -956,7 +648,7 @@ static int cmd_write(struct hactl *ctx, int argc, char **argv)
 				strerror(errno));
 			goto out;
 		}
-	w.a.start_ns = htole64(now_ns());
+	w.a.start_ns = htole64(cd_now_ns());
 	w.a.disk_blocks = htole64(rk.d[rk.r[at].idx].b.size >> HASTOR_BLOCK_SHIFT);
 	w.a.data_start = htole64(HASTOR_RESERVED_BLOCKS);
 	w.a.dump_bytes = htole64(size);
@@ -964,11 +656,11 @@ static int cmd_write(struct hactl *ctx, int argc, char **argv)
 	w.a.csum_blocks = htole32(HASTOR_DUMP_CSUM_BLOCKS);
 	w.a.chunk_shift = htole32(shift);
 	w.a.compression = htole32(HASTOR_DUMP_RAW);
-	w.a.interval_ms = htole32(UPDATE_MS);
+	w.a.interval_ms = htole32(CD_UPDATE_MS);
 	if (ni.has_name)
 		snprintf(w.a.node_name, sizeof(w.a.node_name), "%.63s", ni.name);
 	snprintf(w.a.source, sizeof(w.a.source), "%.63s", from);
-	t0 = mono_ms();
+	t0 = cd_mono_ms();
 	err = writer_sync(&w, HASTOR_DUMP_WRITING);
 	if (err) {
 		fprintf(stderr, "hactl: %s: %s: writing the attributes: %s\n",
@@ -980,7 +672,7 @@ static int cmd_write(struct hactl *ctx, int argc, char **argv)
 		       le64toh(w.a.dump_id), path, size, 1U << (shift - 10));
 	if (writer_run(&w))
 		goto out;
-	ms = mono_ms() - t0;
+	ms = cd_mono_ms() - t0;
 	ret = HACTL_EXIT_OK;
 	if (out_json()) {
 		char id[24];
@@ -1019,8 +711,8 @@ static void dump_json(const struct cd_disk *d)
 
 	json_open(NULL);
 	json_str("disk", d->b.path);
-	json_str("state", state_name(&d->di));
-	if (d->di.status == ATTR_CORRUPT) {
+	json_str("state", cd_state_name(&d->di));
+	if (d->di.status == CD_ATTR_CORRUPT) {
 		json_str("why", d->di.why);
 		json_close();
 		return;
@@ -1047,13 +739,13 @@ static void dump_line(const struct cd_disk *d)
 	const struct hastor_dump_attr *a = &d->di.a;
 	char t[40], sz[32], wr[32], esc[HACTL_ESC_LEN];
 
-	if (d->di.status == ATTR_CORRUPT) {
+	if (d->di.status == CD_ATTR_CORRUPT) {
 		printf("%-16s %-18s %-11s %s\n", "-", d->b.path, "corrupt",
 		       d->di.why);
 		return;
 	}
 	printf("%-16" PRIx64 " %-18s %-11s %-4u %-20s %-10s %-10s %s\n",
-	       le64toh(a->dump_id), d->b.path, state_name(&d->di),
+	       le64toh(a->dump_id), d->b.path, cd_state_name(&d->di),
 	       le32toh(a->node_id),
 	       hactl_fmt_time_ns(le64toh(a->start_ns), t, sizeof(t)),
 	       hactl_fmt_size(le64toh(a->dump_bytes), sz, sizeof(sz)),
@@ -1066,8 +758,8 @@ static void dump_line(const struct cd_disk *d)
 
 static bool listed(const struct cd_disk *d, bool all)
 {
-	return d->readable && d->di.status != ATTR_NONE &&
-	       (all || dump_held(&d->di) || d->di.status == ATTR_CORRUPT);
+	return d->readable && d->di.status != CD_ATTR_NONE &&
+	       (all || cd_held(&d->di) || d->di.status == CD_ATTR_CORRUPT);
 }
 
 static int cmd_list(struct hactl *ctx, int argc, char **argv)
@@ -1140,7 +832,7 @@ static ssize_t find_dump(struct hactl *ctx, struct cd_disk *d, size_t n,
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (dump_held(&d[i].di) && le64toh(d[i].di.a.dump_id) == id)
+		if (cd_held(&d[i].di) && le64toh(d[i].di.a.dump_id) == id)
 			return i;
 	fprintf(stderr, "hactl: %s: no dump %016" PRIx64 " on any disk (hactl coredump list)\n",
 		ctx->path, id);
@@ -1168,9 +860,9 @@ static int save_chunks(struct saver *s, const uint32_t *crc, uint64_t have)
 	for (c = 0; c < have; c++) {
 		off = c * csize;
 		len = total - off < csize ? total - off : csize;
-		sum = chunk_seed(c);
+		sum = cd_chunk_seed(c);
 		for (pos = 0; pos < len; pos += piece) {
-			piece = len - pos < IO_SIZE ? len - pos : IO_SIZE;
+			piece = len - pos < CD_IO_SIZE ? len - pos : CD_IO_SIZE;
 			rd = (piece + HASTOR_BLOCK_SIZE - 1) & ~(size_t)(HASTOR_BLOCK_SIZE - 1);
 			err = pread_full(s->fd, s->buf, rd, base + off + pos);
 			if (err) {
@@ -1234,11 +926,11 @@ static int cmd_save(struct hactl *ctx, int argc, char **argv)
 		goto out;
 	dd = &d[at];
 	s.a = &dd->di.a;
-	state = state_name(&dd->di);
+	state = cd_state_name(&dd->di);
 	total = le64toh(s.a->dump_bytes);
 	s.fd = open(dd->b.path, O_RDONLY | O_CLOEXEC | O_DIRECT);
-	crc = calloc(nr_chunks(s.a) + 1, sizeof(*crc));
-	if (s.fd < 0 || !crc || posix_memalign((void **)&s.buf, 4096, IO_SIZE)) {
+	crc = calloc(cd_nr_chunks(s.a) + 1, sizeof(*crc));
+	if (s.fd < 0 || !crc || posix_memalign((void **)&s.buf, 4096, CD_IO_SIZE)) {
 		fprintf(stderr, "hactl: %s: %s: %s\n", ctx->path, dd->b.path,
 			s.fd < 0 ? strerror(errno) : "out of memory");
 		goto out;
@@ -1250,7 +942,7 @@ static int cmd_save(struct hactl *ctx, int argc, char **argv)
 			strerror(errno));
 		goto out;
 	}
-	have = table_read(s.fd, s.a, crc, s.why, sizeof(s.why));
+	have = cd_table_read(s.fd, s.a, crc, s.why, sizeof(s.why));
 	if (save_chunks(&s, crc, have) || fsync(s.out)) {
 		fprintf(stderr, "hactl: %s: %s: %s\n", ctx->path, file,
 			strerror(errno));
@@ -1304,7 +996,7 @@ out:
  * back; attributes that did not check are zeroed (an empty disk).
  */
 static int clear_disk(const char *op, const char *path,
-		      const struct dump_info *di)
+		      const struct cd_info *di)
 {
 	_Alignas(4096) unsigned char zero[HASTOR_BLOCK_SIZE] = { 0 };
 	struct hastor_dump_attr a = di->a;
@@ -1316,10 +1008,10 @@ static int clear_disk(const char *op, const char *path,
 		return -1;
 	}
 	for (i = 0; i < 2 && !err; i++) {
-		if (di->status == ATTR_VALID) {
+		if (di->status == CD_ATTR_VALID) {
 			a.state = htole32(HASTOR_DUMP_CLEARED);
-			le64_add_gen(&a);
-			err = attr_write(fd, &a);
+			cd_attr_next(&a);
+			err = cd_attr_write(fd, &a);
 		} else {
 			err = hastor_write_block(fd, HASTOR_DUMP_ATTR_BLOCK + i,
 						 zero);
@@ -1340,7 +1032,7 @@ static int cmd_clear(struct hactl *ctx, int argc, char **argv)
 		{ "help",  no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct dump_info di;
+	struct cd_info di;
 	struct cd_disk *d = NULL;
 	const char *arg, *path;
 	bool force = false;
@@ -1368,7 +1060,7 @@ static int cmd_clear(struct hactl *ctx, int argc, char **argv)
 		if (ret >= 0)
 			return ret;
 		path = arg;
-		ret = attr_read_path(path, &di);
+		ret = cd_attr_read_path(path, &di);
 		if (ret) {
 			fprintf(stderr, "hactl: %s: %s: %s\n", ctx->path, path,
 				strerror(-ret));
@@ -1390,17 +1082,17 @@ static int cmd_clear(struct hactl *ctx, int argc, char **argv)
 		di = d[at].di;
 	}
 	ret = HACTL_EXIT_FAIL;
-	if (di.status == ATTR_NONE ||
-	    (di.status == ATTR_VALID && !dump_held(&di))) {
+	if (di.status == CD_ATTR_NONE ||
+	    (di.status == CD_ATTR_VALID && !cd_held(&di))) {
 		if (!out_json())
 			printf("%s: no dump to clear\n", path);
 		ret = HACTL_EXIT_OK;
 		goto out;
 	}
-	if (!force && di.status == ATTR_VALID &&
-	    !strcmp(state_name(&di), "in-progress")) {
+	if (!force && di.status == CD_ATTR_VALID &&
+	    !strcmp(cd_state_name(&di), "in-progress")) {
 		fprintf(stderr, "hactl: %s: %s: the dump is still being written (updated less than %u s ago); --force clears it anyway\n",
-			ctx->path, path, TORN_MIN_MS / 1000);
+			ctx->path, path, CD_TORN_MIN_MS / 1000);
 		goto out;
 	}
 	if (clear_disk(ctx->path, path, &di))
@@ -1410,12 +1102,12 @@ static int cmd_clear(struct hactl *ctx, int argc, char **argv)
 		json_open(NULL);
 		json_open("clear");
 		json_str("disk", path);
-		json_str("was", state_name(&di));
+		json_str("was", cd_state_name(&di));
 		json_close();
 		json_close();
 	} else {
 		printf("%s: %s dump cleared, the disk is free\n", path,
-		       state_name(&di));
+		       cd_state_name(&di));
 	}
 out:
 	free(d);
