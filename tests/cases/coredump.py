@@ -141,6 +141,15 @@ def test_dump(h):
            not r[L3]["eligible"] and "pool member" in r[L3]["reason"] and
            r[L4]["rank"] == 3 and "unlabelled" in r[L4]["reason"],
            "ranking: %s", sel)
+    # Something at an unlabelled disk's start (btrfs's place, block 16):
+    # not free.
+    dd = ("head -c 4096 /dev/%s | /usr/bin/dd of=%s bs=4096 seek=16 "
+          "oflag=direct conv=notrunc status=none")
+    a.out(dd % ("urandom", L4))
+    _, r = ranking(a, 32 * MiB)
+    expect(not r[L4]["eligible"] and "not blank" in r[L4]["reason"],
+           "lun4 with data: %s", r[L4])
+    a.out(dd % ("zero", L4))
     _, r = ranking(a, 512 * MiB, 1)
     expect(not any(d["eligible"] for d in r.values()) and
            "too small" in r[L1]["reason"], "512 MiB: %s", r)

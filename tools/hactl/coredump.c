@@ -47,7 +47,30 @@ struct cd_disk {
 	struct disk_brief b;
 	struct cd_info di;
 	bool readable;
+	bool blank;		/* unlabelled: nothing at its start */
 };
+
+/*
+ * Where partition tables (MBR, GPT), most file systems, LVM, swap and
+ * md 1.2 keep their signatures (blocks 0 and 1), and btrfs (block 16):
+ * an unlabelled disk with anything there is someone's.
+ */
+static bool disk_blank(const char *path)
+{
+	static const uint64_t probe[] = { 0, 1, 16 };
+	_Alignas(4096) unsigned char buf[HASTOR_BLOCK_SIZE];
+	bool blank = true;
+	unsigned int i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+
+	if (fd < 0)
+		return false;
+	for (i = 0; i < sizeof(probe) / sizeof(probe[0]) && blank; i++)
+		blank = !hastor_read_block(fd, probe[i], buf) &&
+			hastor_block_is_zero(buf);
+	close(fd);
+	return blank;
+}
 
 /* Every shared disk plus extra, with its dump attributes. */
 static int scan(const char *op, char **extra, int n, struct cd_disk **out,
@@ -70,6 +93,8 @@ static int scan(const char *op, char **extra, int n, struct cd_disk **out,
 	for (i = 0; i < cnt; i++) {
 		d[i].b = b[i];
 		d[i].readable = !cd_attr_read_path(b[i].path, &d[i].di);
+		if (b[i].kind == DISK_KIND_NONE)
+			d[i].blank = disk_blank(b[i].path);
 	}
 	free(b);
 	*out = d;
@@ -114,6 +139,7 @@ static void candidate(const struct cd_disk *d, const struct node_info *ni,
 	memset(c, 0, sizeof(*c));
 	c->name = d->b.path;
 	c->size = d->b.size;
+	c->blank = d->blank;
 	switch (d->b.kind) {
 	case DISK_KIND_NONE:
 		c->role = CD_ROLE_NONE;

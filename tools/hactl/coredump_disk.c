@@ -97,8 +97,8 @@ static const char *check_attr(const struct hastor_dump_attr *a,
 	if (shift < HASTOR_DUMP_CHUNK_SHIFT_MIN ||
 	    shift > HASTOR_DUMP_CHUNK_SHIFT_MAX)
 		return "chunk size out of range";
-	if (cstart < HASTOR_DUMP_CSUM_BLOCK || cblocks > HASTOR_RESERVED_BLOCKS ||
-	    cstart + cblocks > HASTOR_RESERVED_BLOCKS)
+	if (cstart < HASTOR_DUMP_CSUM_BLOCK || cstart > HASTOR_RESERVED_BLOCKS ||
+	    cblocks > HASTOR_RESERVED_BLOCKS - cstart)
 		return "checksum table outside the reserved area";
 	if (start < HASTOR_RESERVED_BLOCKS || start > disk_blocks ||
 	    cd_div_up(bytes, HASTOR_BLOCK_SIZE) > disk_blocks - start)

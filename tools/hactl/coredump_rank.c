@@ -6,7 +6,8 @@
  * (tests/tools/cdrank.c).  The order is Documentation/coredump.md's:
  *
  * Excluded, first reason found: a pool member or a disk whose label
- * does not check (it serves data), a disk another node holds reserved
+ * does not check (it serves data), an unlabelled disk that is not blank
+ * at its start (it may be anyone's), a disk another node holds reserved
  * (our writes would be refused), one whose dump attributes hold a dump
  * not cleared or do not check (the only copy of a crash's evidence
  * must not be overwritten), one too small for the whole dump.
@@ -97,6 +98,10 @@ static const char *exclusion(const struct cd_cand *c, uint64_t need,
 		return "excluded: a pool member";
 	case CD_ROLE_INVALID:
 		return "excluded: its label does not check";
+	case CD_ROLE_NONE:
+		if (!c->blank)
+			return "excluded: unlabelled and not blank (a partition table, file system or other data at its start)";
+		break;
 	default:
 		break;
 	}

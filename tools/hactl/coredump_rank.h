@@ -31,6 +31,11 @@ struct cd_cand {
 	const char *name;	/* for reasons and the last tie-break */
 	uint64_t size;		/* bytes */
 	enum cd_role role;
+	/*
+	 * CD_ROLE_NONE only: nothing at the disk's start (no partition
+	 * table, file system or volume manager signature).
+	 */
+	bool blank;
 	uint32_t owner, home;	/* from the label; 0 if none */
 	bool registered;	/* this node's PR key is registered */
 	bool reserved_other;	/* another key holds a reservation */
