@@ -325,6 +325,9 @@ static void label_json(const struct disk_entry *d)
 		json_uint("member", le32toh(l->member_index));
 		json_uint("members", le32toh(l->member_count));
 	}
+	if (d->kind == LABEL_SPARE)
+		json_str("role", le32toh(l->compat) & HASTOR_COMPAT_DUMP_DISK ?
+			 "dump" : "spare");
 	if (d->kind == LABEL_POOL || d->kind == LABEL_SPARE) {
 		json_uint("owner", le32toh(l->owner_node));
 		json_uint("home", le32toh(l->home_node));
@@ -388,7 +391,9 @@ static void disk_line(const struct disk_entry *d)
 			 le32toh(l->member_count));
 		break;
 	case LABEL_SPARE:
-		snprintf(label, sizeof(label), "spare");
+		snprintf(label, sizeof(label), "%s",
+			 le32toh(l->compat) & HASTOR_COMPAT_DUMP_DISK ?
+			 "spare (dump)" : "spare");
 		break;
 	default:
 		snprintf(label, sizeof(label), "%s", label_kind_names[d->kind]);
@@ -413,36 +418,46 @@ static void disk_line(const struct disk_entry *d)
 	       res, keys);
 }
 
-static int cmd_disk_list(struct hactl *ctx, int argc, char **argv)
+/* Shared disks (those answering PR) plus the paths given; -1 on a failure. */
+static int disk_scan_set(const char *op, char **paths, int n,
+			 struct disk_set *s)
 {
-	struct disk_set s = { 0 };
-	struct disk_entry d;
 	struct dirent **names = NULL;
 	char path[PATH_MAX];
-	int ret, i, nr;
-	size_t j;
+	struct disk_entry d;
+	int ret = 0, i, nr;
 
-	ret = hactl_args(ctx, argc, argv, 0, INT_MAX);
-	if (ret >= 0)
-		return ret;
-	ret = HACTL_EXIT_OK;
 	nr = scandir(SYS_BLOCK, &names, NULL, alphasort);
 	for (i = 0; i < nr; i++) {
 		if (names[i]->d_name[0] != '.' && scsi_disk(names[i]->d_name)) {
 			snprintf(path, sizeof(path), "/dev/%s",
 				 names[i]->d_name);
 			/* Shared disks are those that answer PR. */
-			if (!disk_read(ctx->path, path, &d) && d.pr.supported &&
-			    set_add(&s, &d) < 0)
-				ret = HACTL_EXIT_FAIL;
+			if (!disk_read(op, path, &d) && d.pr.supported &&
+			    set_add(s, &d) < 0)
+				ret = -1;
 		}
 		free(names[i]);
 	}
 	free(names);
-	for (i = optind; i < argc; i++) {
-		if (disk_read(ctx->path, argv[i], &d) || set_add(&s, &d) < 0)
-			ret = HACTL_EXIT_FAIL;
+	for (i = 0; i < n; i++) {
+		if (disk_read(op, paths[i], &d) || set_add(s, &d) < 0)
+			ret = -1;
 	}
+	return ret;
+}
+
+static int cmd_disk_list(struct hactl *ctx, int argc, char **argv)
+{
+	struct disk_set s = { 0 };
+	int ret;
+	size_t j;
+
+	ret = hactl_args(ctx, argc, argv, 0, INT_MAX);
+	if (ret >= 0)
+		return ret;
+	ret = disk_scan_set(ctx->path, argv + optind, argc - optind, &s) ?
+	      HACTL_EXIT_FAIL : HACTL_EXIT_OK;
 	if (out_json()) {
 		json_open(NULL);
 		json_array_open("disks");
@@ -456,6 +471,44 @@ static int cmd_disk_list(struct hactl *ctx, int argc, char **argv)
 		for (j = 0; j < s.n; j++)
 			disk_line(&s.d[j]);
 	}
+	free(s.d);
+	return ret;
+}
+
+int disk_scan(const char *op, char **paths, int n, struct disk_brief **out,
+	      size_t *nr)
+{
+	struct disk_set s = { 0 };
+	struct disk_brief *b;
+	int ret = disk_scan_set(op, paths, n, &s);
+	size_t i;
+
+	*out = NULL;
+	*nr = 0;
+	b = calloc(s.n ? s.n : 1, sizeof(*b));
+	if (!b) {
+		free(s.d);
+		return -1;
+	}
+	for (i = 0; i < s.n; i++) {
+		const struct disk_entry *d = &s.d[i];
+
+		snprintf(b[i].path, sizeof(b[i].path), "%s", d->path);
+		b[i].size = d->size;
+		b[i].label = d->label;
+		b[i].kind = d->kind == LABEL_NONE ? DISK_KIND_NONE :
+			    d->kind == LABEL_POOL ? DISK_KIND_POOL :
+			    d->kind == LABEL_SPARE ? DISK_KIND_SPARE :
+			    DISK_KIND_INVALID;
+		b[i].pr_supported = d->pr.supported;
+		b[i].reserved = d->pr.reserved;
+		b[i].holder = d->pr.holder;
+		b[i].nr_keys = d->pr.nr_keys < DISK_BRIEF_KEYS ?
+			       d->pr.nr_keys : DISK_BRIEF_KEYS;
+		memcpy(b[i].keys, d->pr.keys, b[i].nr_keys * sizeof(uint64_t));
+	}
+	*out = b;
+	*nr = s.n;
 	free(s.d);
 	return ret;
 }
@@ -564,15 +617,60 @@ static int cmd_disk_pr(struct hactl *ctx, int argc, char **argv)
 	return ret;
 }
 
+/*
+ * The dump role lives in the spare label's compat flags, which the
+ * kernel's DISK_LABEL has just written with none: both copies get the
+ * flag and the next generation, copy 0 durable before copy 1 changes,
+ * so a crash in between leaves one valid copy (Documentation/coredump.md).
+ */
+static int set_dump_role(const char *op, const char *path)
+{
+	_Alignas(4096) unsigned char buf[HASTOR_BLOCK_SIZE];
+	struct hastor_label *l = (struct hastor_label *)buf;
+	struct hastor_label_copies lc;
+	uint64_t gen;
+	int fd, best, copy, err = 0;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | O_DIRECT);
+	if (fd < 0) {
+		fprintf(stderr, "hactl: %s: %s: %s\n", op, path, strerror(errno));
+		return -1;
+	}
+	best = hastor_read_label_copies(fd, &lc);
+	if (best < 0 || !(le32toh(lc.copy[best].incompat) & HASTOR_INCOMPAT_SPARE) ||
+	    hastor_read_block(fd, HASTOR_LABEL_BLOCK + best, buf)) {
+		fprintf(stderr, "hactl: %s: %s: the spare label just written cannot be read back\n",
+			op, path);
+		close(fd);
+		return -1;
+	}
+	gen = le64toh(lc.copy[best].hdr.generation) + 1;
+	for (copy = 0; copy < 2 && !err; copy++) {
+		l->compat = htole32(le32toh(l->compat) | HASTOR_COMPAT_DUMP_DISK);
+		l->hdr.generation = htole64(gen);
+		l->hdr.blocknr = htole64(HASTOR_LABEL_BLOCK + copy);
+		hastor_seal_block(buf);
+		err = hastor_write_block(fd, HASTOR_LABEL_BLOCK + copy, buf);
+		if (!err && fdatasync(fd))
+			err = -errno;
+	}
+	close(fd);
+	if (err)
+		fprintf(stderr, "hactl: %s: %s: writing the dump role: %s\n", op,
+			path, strerror(-err));
+	return err ? -1 : 0;
+}
+
 static int cmd_disk_assign(struct hactl *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "owner", required_argument, NULL, 'o' },
 		{ "home",  required_argument, NULL, 'H' },
+		{ "role",  required_argument, NULL, 'r' },
 		{ "help",  no_argument,       NULL, 'h' },
 		{ 0 }
 	};
-	bool has_owner = false, has_home = false;
+	bool has_owner = false, has_home = false, dump = false;
 	uint32_t owner = 0, home = 0;
 	struct nlattr *nest;
 	struct nl_msg *msg;
@@ -594,6 +692,12 @@ static int cmd_disk_assign(struct hactl *ctx, int argc, char **argv)
 							 optarg,
 							 HASTOR_NODE_ID_MAX);
 			*(c == 'o' ? &has_owner : &has_home) = true;
+			break;
+		case 'r':
+			if (strcmp(optarg, "spare") && strcmp(optarg, "dump"))
+				return hactl_usage_error(ctx, "invalid role '%s' (spare, dump)",
+							 optarg);
+			dump = !strcmp(optarg, "dump");
 			break;
 		case 'h':
 			return hactl_help(ctx);
@@ -632,19 +736,22 @@ static int cmd_disk_assign(struct hactl *ctx, int argc, char **argv)
 	nla_nest_end(msg, nest);
 	if (hnl_request(&h, msg, NULL, NULL))
 		goto out;
+	if (dump && set_dump_role(h.op, path))
+		goto out;
 	ret = HACTL_EXIT_OK;
 	if (out_json()) {
 		json_open(NULL);
 		json_open("disk");
 		json_str("path", path);
 		json_str("label", "spare");
+		json_str("role", dump ? "dump" : "spare");
 		json_uint("owner", owner);
 		json_uint("home", home);
 		json_close();
 		json_close();
 	} else {
-		printf("%s: spare, owner node %u, home node %u\n", path, owner,
-		       home);
+		printf("%s: %s, owner node %u, home node %u\n", path,
+		       dump ? "spare (dump)" : "spare", owner, home);
 	}
 out:
 	hnl_close(&h);
@@ -653,7 +760,8 @@ out:
 
 const struct hactl_cmd disk_cmds[] = {
 	{ "list", cmd_disk_list, NULL, "[DISK...]" },
-	{ "assign", cmd_disk_assign, NULL, "DISK --owner N [--home N]" },
+	{ "assign", cmd_disk_assign, NULL,
+	  "DISK --owner N [--home N] [--role spare|dump]" },
 	{ "pr", cmd_disk_pr, NULL,
 	  "DISK register|unregister|reserve|release|clear|preempt [KEY]" },
 	{ "heartbeat", cmd_disk_heartbeat, NULL, "[DISK...]" },

@@ -9,8 +9,12 @@
  * with SG_IO, to show them and to decide what to ask for.
  */
 
+#include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <linux/hastor_format.h>
 
 #include "hactl.h"
 
@@ -41,5 +45,29 @@ int disk_pool_release(struct hnl *h, const char *pool, const char *members);
  */
 int disk_pr(struct hnl *h, const char *path, uint32_t action, bool has_key,
 	    uint64_t key);
+
+/* A disk as "disk list" reads it, for the coredump disk's selection. */
+enum disk_kind { DISK_KIND_NONE, DISK_KIND_POOL, DISK_KIND_SPARE,
+		 DISK_KIND_INVALID };
+#define DISK_BRIEF_KEYS	64
+
+struct disk_brief {
+	char path[PATH_MAX];
+	uint64_t size;
+	enum disk_kind kind;
+	struct hastor_label label;	/* the newer valid copy, POOL/SPARE */
+	bool pr_supported, reserved;
+	uint64_t holder;
+	unsigned int nr_keys;
+	uint64_t keys[DISK_BRIEF_KEYS];
+};
+
+/*
+ * Every shared disk (a whole SCSI disk answering PR) and the n paths
+ * given, each once; *out is malloc'ed (free it).  0, or -1 if a disk
+ * could not be read (reported) or memory ran out; the rest is listed.
+ */
+int disk_scan(const char *op, char **paths, int n, struct disk_brief **out,
+	      size_t *nr);
 
 #endif

@@ -18,6 +18,7 @@
 #include "disk.h"
 #include "diskhb.h"
 #include "ha.h"
+#include "coredump.h"
 
 static const struct hactl_cmd commands[] = {
 	{ "version", cmd_version, NULL, "" },
@@ -30,6 +31,7 @@ static const struct hactl_cmd commands[] = {
 	{ "partner", NULL, partner_cmds, NULL },
 	{ "link", NULL, link_cmds, NULL },
 	{ "disk", NULL, disk_cmds, NULL },
+	{ "coredump", NULL, coredump_cmds, NULL },
 	{ "monitor", cmd_monitor, NULL, "[--count N]" },
 	{ "ha", NULL, ha_cmds, NULL },
 	{ "takeover", cmd_takeover, NULL, "" },

@@ -248,4 +248,86 @@ struct hastor_diskhb {
 
 #define HASTOR_DISKHB_STOPPED	(1ULL << 0)	/* pool exported cleanly */
 
+/*
+ * Coredump disk (Documentation/coredump.md).  A spare disk (spare label,
+ * no pool) receives a failed node's memory dump:
+ *
+ *   block 0, 1     the spare label, untouched by a dump
+ *   block 8, 9     dump attributes, two slots: update n writes slot
+ *                  n % 2 (hdr.generation = n), so a torn update leaves
+ *                  the other slot valid; the valid slot with the higher
+ *                  generation wins
+ *   block 16..255  the per-chunk checksum table
+ *   block 256..    the dump itself, from data_start, dump_bytes long
+ *
+ * A spare set aside for dumps carries HASTOR_COMPAT_DUMP_DISK in its
+ * label's compat flags: a reader that does not know it may ignore it.
+ */
+#define HASTOR_DUMP_MAGIC	0x50444853U	/* "HSDP" */
+#define HASTOR_DUMPSUM_MAGIC	0x43444853U	/* "HSDC" */
+#define HASTOR_COMPAT_DUMP_DISK	(1U << 0)	/* spare label only */
+
+#define HASTOR_DUMP_ATTR_BLOCK	8	/* and HASTOR_DUMP_ATTR_BLOCK + 1 */
+#define HASTOR_DUMP_CSUM_BLOCK	16
+#define HASTOR_DUMP_CSUM_BLOCKS	(HASTOR_RESERVED_BLOCKS - HASTOR_DUMP_CSUM_BLOCK)
+#define HASTOR_DUMP_VERSION	1
+/* A chunk is 2^chunk_shift bytes, one crc32c each. */
+#define HASTOR_DUMP_CHUNK_SHIFT_MIN	20
+#define HASTOR_DUMP_CHUNK_SHIFT_MAX	30
+
+enum hastor_dump_state {
+	HASTOR_DUMP_WRITING = 1,	/* torn if the writer stopped */
+	HASTOR_DUMP_COMPLETE = 2,
+	HASTOR_DUMP_CLEARED = 3,	/* saved or given up: the disk is free */
+};
+
+enum hastor_dump_compression {
+	HASTOR_DUMP_RAW = 0,		/* the capture source byte for byte */
+};
+
+/*
+ * Header magic HASTOR_DUMP_MAGIC, blocknr the slot's block, generation
+ * the update count, pool_uuid zero.
+ */
+struct hastor_dump_attr {
+	struct hastor_block_header hdr;
+	__le32 version;		/* HASTOR_DUMP_VERSION */
+	__le32 state;		/* enum hastor_dump_state */
+	__le32 node_id;		/* the node whose memory this is */
+	__le32 cluster_id;
+	__le64 dump_id;		/* random, never 0; names the dump */
+	__le64 start_ns;	/* wall clock when the dump began */
+	__le64 update_ns;	/* wall clock at this update */
+	__le64 disk_blocks;	/* disk size when the dump began */
+	__le64 data_start;	/* disk block of the dump's first byte */
+	__le64 dump_bytes;	/* length of the whole dump */
+	__le64 written_bytes;	/* durable and in the checksum table */
+	__le64 csum_start;	/* first block of the checksum table */
+	__le32 csum_blocks;	/* blocks of the table */
+	__le32 chunk_shift;
+	__le32 compression;	/* enum hastor_dump_compression */
+	__le32 interval_ms;	/* between progress updates while writing */
+	__le64 flags;		/* none defined: a reader refuses any */
+	char node_name[64];	/* NUL-padded, informational */
+	char source[64];	/* what was dumped ("/proc/vmcore") */
+};
+
+/*
+ * Checksum table block csum_start + k: the crc32c of chunks
+ * [k * N, k * N + nr) of the dump named in hdr.generation (so a block
+ * left by an earlier dump is not taken), N = HASTOR_DUMPSUM_PER_BLOCK.
+ * A chunk's crc is crc32c(HASTOR_CSUM_SEED ^ chunk index, its bytes),
+ * the last chunk covering only the dump's remaining bytes.
+ */
+#define HASTOR_DUMPSUM_HEADER	80
+#define HASTOR_DUMPSUM_PER_BLOCK ((HASTOR_BLOCK_SIZE - HASTOR_DUMPSUM_HEADER) / 4)
+
+struct hastor_dump_csums {
+	struct hastor_block_header hdr;
+	__le64 first_chunk;
+	__le32 nr;		/* valid entries, from the first */
+	__le32 pad;
+	__le32 crc[HASTOR_DUMPSUM_PER_BLOCK];
+};
+
 #endif /* _UAPI_LINUX_HASTOR_FORMAT_H */
