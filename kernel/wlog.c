@@ -820,8 +820,8 @@ static int takeover_attach(struct hs_wlog *log, struct hs_pool *pool,
  * log (or no log) as if exported cleanly then.  Said loudly: writes the
  * lost log held are gone.
  */
-static int accept_loss(struct hs_pool *pool, struct hs_wlog *log,
-		       const char *refusal, const char **why)
+static int import_with_loss(struct hs_pool *pool, struct hs_wlog *log,
+			    const char *refusal, const char **why)
 {
 	static const u8 none[16];
 	u64 last = 0;
@@ -865,7 +865,7 @@ int hs_wlog_pool_attach(struct hs_pool *pool, const char **why)
 			return 0;
 		*why = "the pool was not exported cleanly: attach the node's write log first";
 		if (pool->accept_loss)
-			return accept_loss(pool, NULL, *why, why);
+			return import_with_loss(pool, NULL, *why, why);
 		return -ENODEV;
 	}
 	mutex_lock(&log->mutex);
@@ -932,7 +932,7 @@ lose:
 	*why = "the write log serves as many pools as it can";
 	if (list_count_nodes(&log->pools) >= HS_WLOG_MAX_POOLS / 2)
 		goto err_unlock;
-	err = accept_loss(pool, log, *why, why);
+	err = import_with_loss(pool, log, *why, why);
 	if (err)
 		goto err_unlock;
 	pool->wlog = log;
