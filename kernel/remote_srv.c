@@ -73,6 +73,7 @@ static struct {
 	unsigned int inflight_old;	/* bios of ended epochs */
 	wait_queue_head_t drain_wq;	/* inflight_old reached 0 */
 	atomic_t total;			/* bios whose end_io is still to run */
+	atomic64_t refused;		/* malformed requests */
 	wait_queue_head_t total_wq;
 } rsrv;
 
@@ -417,6 +418,7 @@ static void handle(struct hs_ccm_msg *msg, u64 epoch)
 	if (msg->len < HS_REMOTE_REQ_LEN) {
 		pr_warn_ratelimited("hastor: remote: request of %u bytes dropped\n",
 				    msg->len);
+		atomic64_inc(&rsrv.refused);
 		hs_ccm_msg_put(msg);
 		return;
 	}
@@ -433,6 +435,7 @@ static void handle(struct hs_ccm_msg *msg, u64 epoch)
 	if (err) {
 		pr_warn_ratelimited("hastor: remote: request %llx refused: %s\n",
 				    io->req.tag, why);
+		atomic64_inc(&rsrv.refused);
 		io->req.op = 0;
 		io->req.len = 0;
 	}
@@ -544,6 +547,17 @@ int hs_rsrv_init(void)
 	}
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Every request received so far has been handled; how many refused. */
+u64 hs_rsrv_settle(void)
+{
+	flush_work(&rsrv.in_work);
+	return atomic64_read(&rsrv.refused);
+}
+EXPORT_SYMBOL_IF_KUNIT(hs_rsrv_settle);
+EXPORT_SYMBOL_IF_KUNIT(hs_rsrv_recv);
+#endif
 
 /* After the channel closed: nothing new arrives. */
 void hs_rsrv_exit(void)

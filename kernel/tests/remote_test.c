@@ -3,11 +3,13 @@
  * KUnit: the wire format of forwarded volume I/O (remote.h) and the
  * requester's retry backoff.  Every field of a request is taken out of
  * its range once; the server's validation must refuse it and name the
- * field, and a reply that does not add up must be refused too.
+ * field, and a reply that does not add up must be refused too.  The
+ * server is then fed such requests through its receive path.
  */
 #include <kunit/test.h>
 #include <linux/string.h>
 
+#include "../ccm.h"
 #include "../remote.h"
 
 static const u8 uuid[16] = {
@@ -19,7 +21,7 @@ static void good_write(struct hs_remote_req *r)
 {
 	*r = (struct hs_remote_req){
 		.tag = 0x0102030405060708ULL, .vol_id = 0x1112131415161718ULL,
-		.sector = 0x2122232425262728ULL, .len = 8192,
+		.sector = 0x0012232425262728ULL, .len = 8192,
 		.op = HS_ROP_WRITE, .flags = HS_RFLAG_FUA,
 	};
 	memcpy(r->pool_uuid, uuid, 16);
@@ -40,7 +42,7 @@ static void hs_remote_req_roundtrip_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, b[8], 0x10);
 	KUNIT_EXPECT_EQ(test, b[23], 0x0f);
 	KUNIT_EXPECT_EQ(test, b[24], 0x11);
-	KUNIT_EXPECT_EQ(test, b[32], 0x21);
+	KUNIT_EXPECT_EQ(test, b[33], 0x12);
 	KUNIT_EXPECT_EQ(test, b[39], 0x28);
 	KUNIT_EXPECT_EQ(test, b[42], 0x20);	/* 8192 */
 	KUNIT_EXPECT_EQ(test, b[44], HS_ROP_WRITE);
@@ -319,6 +321,69 @@ static void hs_remote_backoff_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hs_remote_backoff_ms(1), 20U);
 }
 
+static void send_raw(struct kunit *test, u32 len, const void *hdr,
+		     u32 hdr_len)
+{
+	struct hs_ccm_msg *msg = hs_ccm_msg_alloc(HS_REMOTE_REQ, len,
+						  GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	if (hdr_len)
+		hs_ccm_msg_copy_to(msg, len - hdr_len, hdr, hdr_len);
+	hs_rsrv_recv(hs_remote_chan(), msg);
+	hs_ccm_msg_put(msg);
+}
+
+static void send_req(struct kunit *test, const struct hs_remote_req *r,
+		     u32 data_len)
+{
+	struct hs_remote_wire_req w;
+
+	hs_remote_req_pack(r, &w);
+	send_raw(test, data_len + sizeof(w), &w, sizeof(w));
+}
+
+/*
+ * The server itself, fed hostile requests as the channel would deliver
+ * them: each is refused and counted, nothing reaches a disk, nothing
+ * leaks (kmemleak at teardown), and a well-formed request for a pool
+ * this node does not serve is not counted as refused.  No partner here:
+ * the replies are dropped.
+ */
+static void hs_remote_server_hostile_test(struct kunit *test)
+{
+	static const u8 junk[7] = { 1, 2, 3, 4, 5, 6, 7 };
+	struct hs_remote_req r;
+	u64 before = hs_rsrv_settle();
+
+	send_raw(test, 0, NULL, 0);
+	send_raw(test, sizeof(junk), junk, sizeof(junk));
+	good_write(&r);
+	r.op = 0;
+	send_req(test, &r, 0);
+	good_write(&r);
+	send_req(test, &r, r.len - 512);	/* payload short */
+	good_write(&r);
+	r.op = HS_ROP_READ;
+	r.flags = 0;
+	r.len = 0xfffffe00;
+	send_req(test, &r, 0);
+	good_write(&r);
+	r.sector = U64_MAX - 1;
+	send_req(test, &r, r.len);
+	KUNIT_EXPECT_EQ(test, hs_rsrv_settle() - before, 6);
+
+	good_write(&r);
+	send_req(test, &r, r.len);
+	good_write(&r);
+	r.op = HS_ROP_FLUSH;
+	r.flags = 0;
+	r.len = 0;
+	r.sector = 0;
+	send_req(test, &r, 0);
+	KUNIT_EXPECT_EQ(test, hs_rsrv_settle() - before, 6);
+}
+
 static struct kunit_case hs_remote_cases[] = {
 	KUNIT_CASE(hs_remote_req_roundtrip_test),
 	KUNIT_CASE(hs_remote_req_ops_test),
@@ -326,6 +391,7 @@ static struct kunit_case hs_remote_cases[] = {
 	KUNIT_CASE(hs_remote_unaligned_write_test),
 	KUNIT_CASE(hs_remote_reply_test),
 	KUNIT_CASE(hs_remote_backoff_test),
+	KUNIT_CASE(hs_remote_server_hostile_test),
 	{}
 };
 
