@@ -498,6 +498,7 @@ void hs_rsrv_recv(struct hs_ccm_chan *ch, struct hs_ccm_msg *msg)
 	spin_unlock_irq(&rsrv.lock);
 	queue_work(rsrv.wq, &rsrv.in_work);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_rsrv_recv);
 
 void hs_rsrv_state(bool reachable)
 {
@@ -556,7 +557,6 @@ u64 hs_rsrv_settle(void)
 	return atomic64_read(&rsrv.refused);
 }
 EXPORT_SYMBOL_IF_KUNIT(hs_rsrv_settle);
-EXPORT_SYMBOL_IF_KUNIT(hs_rsrv_recv);
 #endif
 
 /* After the channel closed: nothing new arrives. */
