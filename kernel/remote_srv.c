@@ -222,6 +222,11 @@ static void reply(struct rsrv_io *io, u8 status)
 	unsigned long flags;
 	bool queue = false;
 
+	/* Only a read that worked filled its pages: send nothing else. */
+	if (status != HS_RST_OK) {
+		rep.len = 0;
+		io->out->len = sizeof(w);
+	}
 	hs_remote_reply_pack(&rep, &w);
 	hs_ccm_msg_copy_to(io->out, rep.len, &w, sizeof(w));
 	spin_lock_irqsave(&rsrv.lock, flags);
