@@ -256,3 +256,38 @@ def test_swap_under_load(h):
            % (len(re.findall(r"^W ", text, re.M)), n, requeued,
               (out, retried, failed)))
     b.out("dmsetup remove rv")
+
+
+def test_session_loss(h):
+    """Both links cut under a writer on b's remote device: the session
+    ends, what was on the wire is sent again in the next one, and the
+    writer sees no error; every acknowledged write is on a's volume."""
+    a, b = pair(h)
+    uuid, vol_id, sectors = make_pool(a)
+    b.out("dmsetup create rv --table '%s' && dmsetup mknodes"
+          % remote_table(uuid, vol_id, sectors))
+    job = b.spawn("exec hswriter write %s --blocks %d --count 1000000 "
+                  "--seed 41 --tag 1 --flush-every 64" % (RDEV, PER))
+    done = progress(job, 0)
+    for rnd in range(2):
+        for link in (0, 1):
+            b.set_link(link, False)
+        wait_partner(b, "unreachable")
+        time.sleep(2)
+        expect(job.status is None, "writer ended: %s", job.output[-500:])
+        for link in (0, 1):
+            b.set_link(link, True)
+        wait_partner(b, "reachable")
+        wait_partner(a, "reachable")
+        done = progress(job, done)
+    job.kill()
+    job.wait(120)
+    text = job.output
+    expect("rror" not in text, "writer saw an error: %s", text[-500:])
+    n = check_blocks(a, VOLDEV, text, 41, "after two session losses")
+    out, retried, failed = status(b)
+    expect(failed == 0, "failures counted: %d", failed)
+    expect(retried >= 1, "nothing was sent again: %s", (out, retried))
+    h.note("%d writes acknowledged, %d blocks checked, %d requests sent "
+           "again" % (len(re.findall(r"^W ", text, re.M)), n, retried))
+    b.out("dmsetup remove rv")
