@@ -63,7 +63,7 @@ torture: all
 
 # Benchmarks report ratios measured side by side; they are not tests.
 # `make bench` runs every one; `make bench B=mirror` runs tests/bench/mirror.py.
-BENCHES = $(if $(B),$(B),pool mirror takeover)
+BENCHES = $(if $(B),$(B),pool mirror takeover remote)
 bench: all
 	@rc=0; for b in $(BENCHES); do $(TOP)/tests/run --bench $$b || rc=1; \
 	done; exit $$rc

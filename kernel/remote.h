@@ -123,4 +123,9 @@ void hs_rsrv_unpublish(struct hs_vol *vol, dev_t devt);
 int hs_remote_init(void);
 void hs_remote_exit(void);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+struct hs_ccm_chan *hs_remote_chan(void);
+u64 hs_rsrv_settle(void);
+#endif
+
 #endif /* _HASTOR_REMOTE_H */

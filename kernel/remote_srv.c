@@ -73,6 +73,7 @@ static struct {
 	unsigned int inflight_old;	/* bios of ended epochs */
 	wait_queue_head_t drain_wq;	/* inflight_old reached 0 */
 	atomic_t total;			/* bios whose end_io is still to run */
+	atomic64_t refused;		/* malformed requests */
 	wait_queue_head_t total_wq;
 } rsrv;
 
@@ -221,6 +222,11 @@ static void reply(struct rsrv_io *io, u8 status)
 	unsigned long flags;
 	bool queue = false;
 
+	/* Only a read that worked filled its pages: send nothing else. */
+	if (status != HS_RST_OK) {
+		rep.len = 0;
+		io->out->len = sizeof(w);
+	}
 	hs_remote_reply_pack(&rep, &w);
 	hs_ccm_msg_copy_to(io->out, rep.len, &w, sizeof(w));
 	spin_lock_irqsave(&rsrv.lock, flags);
@@ -417,15 +423,17 @@ static void handle(struct hs_ccm_msg *msg, u64 epoch)
 	if (msg->len < HS_REMOTE_REQ_LEN) {
 		pr_warn_ratelimited("hastor: remote: request of %u bytes dropped\n",
 				    msg->len);
+		atomic64_inc(&rsrv.refused);
 		hs_ccm_msg_put(msg);
 		return;
 	}
-	io = kzalloc(sizeof(*io), GFP_NOIO);
-	if (!io) {
-		/* The session ends if the partner never gets its reply. */
-		hs_ccm_msg_put(msg);
-		return;
-	}
+	/*
+	 * A request without a reply would hang its bio on the partner for as
+	 * long as the session lasts: wait for memory instead, as a mempool
+	 * would.  This worker is WQ_MEM_RECLAIM, and the pages come back as
+	 * the bios in flight complete.
+	 */
+	io = kzalloc(sizeof(*io), GFP_NOIO | __GFP_NOFAIL);
 	io->in = msg;
 	io->epoch = epoch;
 	hs_ccm_msg_copy_from(msg, msg->len - sizeof(w), &w, sizeof(w));
@@ -433,12 +441,13 @@ static void handle(struct hs_ccm_msg *msg, u64 epoch)
 	if (err) {
 		pr_warn_ratelimited("hastor: remote: request %llx refused: %s\n",
 				    io->req.tag, why);
+		atomic64_inc(&rsrv.refused);
 		io->req.op = 0;
 		io->req.len = 0;
 	}
 	io->out = hs_ccm_msg_alloc(HS_REMOTE_REPLY, HS_REMOTE_REPLY_LEN +
 				   (io->req.op == HS_ROP_READ ? io->req.len : 0),
-				   GFP_NOIO);
+				   GFP_NOIO | __GFP_NOFAIL);
 	if (!io->out) {
 		io_free(io);
 		return;
@@ -495,6 +504,7 @@ void hs_rsrv_recv(struct hs_ccm_chan *ch, struct hs_ccm_msg *msg)
 	spin_unlock_irq(&rsrv.lock);
 	queue_work(rsrv.wq, &rsrv.in_work);
 }
+EXPORT_SYMBOL_IF_KUNIT(hs_rsrv_recv);
 
 void hs_rsrv_state(bool reachable)
 {
@@ -544,6 +554,16 @@ int hs_rsrv_init(void)
 	}
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Every request received so far has been handled; how many refused. */
+u64 hs_rsrv_settle(void)
+{
+	flush_work(&rsrv.in_work);
+	return atomic64_read(&rsrv.refused);
+}
+EXPORT_SYMBOL_IF_KUNIT(hs_rsrv_settle);
+#endif
 
 /* After the channel closed: nothing new arrives. */
 void hs_rsrv_exit(void)

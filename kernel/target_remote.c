@@ -351,6 +351,14 @@ static void chan_state(struct hs_ccm_chan *ch, bool reachable, u64 session)
 	client_state(reachable);
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
+struct hs_ccm_chan *hs_remote_chan(void)
+{
+	return rcli.ch;
+}
+EXPORT_SYMBOL_IF_KUNIT(hs_remote_chan);
+#endif
+
 static const struct hs_ccm_chan_ops chan_ops = {
 	.recv = chan_recv,
 	.state = chan_state,
