@@ -7,7 +7,9 @@ hastor on both, gives them identities, and shows what each node sees.
 Then a pool on the shared LUNs, its write log mirrored to the partner,
 and a takeover: a writer on a, a killed, b's HA daemon takes the pool
 over (timeline printed), every acknowledged write checked on b; a comes
-back and the pool is given back.
+back and the pool is given back.  Last, a planned takeover and giveback
+while a writer runs on a: its volume device forwards to b meanwhile,
+and it sees no error.
 """
 
 import re
@@ -130,3 +132,35 @@ def takeover(a, b):
     for vm in (a, b):
         print("node %s$ hactl ha status" % vm.name)
         print(indent(vm.out("hactl ha status")))
+    planned(a, b)
+
+
+def planned(a, b):
+    section("planned takeover and giveback under load (writer on a)")
+    w = a.spawn("exec hswriter write /dev/mapper/%s:db --blocks 16384 "
+                "--count 1000000 --seed 11 --tag 4 2>&1" % POOL)
+    w.wait_output(r"^W 4 \d+ 200$", timeout=300)
+    print("node b$ hactl takeover")
+    print(indent(b.out("hactl takeover")))
+    t0 = time.monotonic()
+    wait_for(lambda: served_here(b), 300, "b takes over", interval=0.5)
+    print("b serves %s %.1fs later; a's volume device now forwards:"
+          % (POOL, time.monotonic() - t0))
+    print("node a$ dmsetup table %s:db" % POOL)
+    print(indent(a.out("dmsetup table %s:db" % POOL)))
+    n = len(writes(w.output)[0].get(4, []))
+    wait_for(lambda: len(writes(w.output)[0].get(4, [])) >= n + 200, 300,
+             "a's writer goes on through b", interval=0.5)
+    print("a's writer: %d more writes acknowledged through b"
+          % (len(writes(w.output)[0][4]) - n))
+    print("node b$ hactl giveback")
+    print(indent(b.out("hactl giveback")))
+    wait_for(lambda: served_here(a), 300, "a serves again", interval=0.5)
+    w.kill()
+    w.wait()
+    acked = writes(w.output)[0]
+    errors = [ln for ln in w.output.splitlines() if "error" in ln.lower()]
+    found = hswriter_blocks(a, "/dev/mapper/%s:db" % POOL, 16384)
+    lost = verify_after_crash(found, acked, {4: acked[4][-1][0]}, {4: 11})
+    print("a's writer: %d writes, %d I/O errors, %d lost"
+          % (len(acked[4]), len(errors), len(lost)))
