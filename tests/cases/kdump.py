@@ -33,10 +33,11 @@ from failover import node_up, make_pool, served_here, wait_possible, POOL, \
 from mirror import wait_sync
 from pool import writes, verify_after_crash, hswriter_blocks, expect
 
-MEM = 512
-CRASH = "160M"
-LUN_MB = 512
+MEM = 768
+CRASH = "256M"
+LUN_MB = 1024
 DUMP_DISK = "/dev/shared/lun3"
+HB_MS = 10000
 DATA_OFFSET = 256 * 4096
 ARM = ("hactl coredump arm --kernel /boot/vmlinuz "
        "--initrd /boot/hastor-capture.img")
@@ -64,6 +65,10 @@ def kdump_pair(h, b_daemon):
     if errors:
         raise errors[0]
     node_up(a)
+    # A slow disk heartbeat (dead after 3 x 10 s), as on a busy array:
+    # slower than the capture kernel's boot, so that the dump signal,
+    # not the heartbeat, decides the takeover in test_capture.
+    a.out("echo %d > /sys/module/hastor/parameters/diskhb_ms" % HB_MS)
     db = node_up(b, b_daemon)
     make_pool(a)
     a.out("hactl disk assign %s --owner 1 --role dump" % DUMP_DISK)
@@ -161,7 +166,7 @@ def readelf(core):
 
 def test_capture(h):
     a, b, db = kdump_pair(h, "--no-auto-giveback --grace 2000")
-    st = arm(a, "hastor.capture_probe=lun1")
+    st = arm(a, "kmemleak=off hastor.capture_probe=lun1")
     jobs, t0 = crash(h, a, b, 0)
 
     # b serves a's volumes; at that moment lun3 still says "writing".
@@ -234,7 +239,7 @@ def test_capture(h):
 def test_torn(h):
     a, b, db = kdump_pair(h, "--no-auto-giveback --grace 2000 "
                           "--ignore-dump-signal")
-    arm(a, "hastor.capture_panic_mb=48")
+    arm(a, "kmemleak=off hastor.capture_panic_mb=48")
     jobs, t0 = crash(h, a, b, 1)
     a.allow(r"hastor-capture: panicking")
     wait_for(lambda: served_here(b), 600, "b takes %s over" % POOL,
