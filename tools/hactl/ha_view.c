@@ -310,6 +310,16 @@ static void read_dump(struct ha_view *v, const char *path)
 	v->dump_bytes = le64toh(di.a.dump_bytes);
 }
 
+static bool is_spare(int fd)
+{
+	struct hastor_label_copies lc;
+	int best = hastor_read_label_copies(fd, &lc);
+
+	return best >= 0 &&
+	       le32toh(lc.copy[best].incompat) & HASTOR_INCOMPAT_SPARE &&
+	       !le32toh(lc.copy[best].member_count);
+}
+
 /* One disk: a pool label adds it to its pool. */
 static int scan_disk(const char *path, void *arg)
 {
@@ -327,13 +337,12 @@ static int scan_disk(const char *path, void *arg)
 	if (fd < 0)
 		return 0;
 	err = hastor_read_label(fd, &l, why, sizeof(why));
-	close(fd);
-	if (err)
-		return 0;
-	if (!le32toh(l.member_count)) {
+	/* A spare's label does not check as a pool's: it has no members. */
+	if (err && is_spare(fd))
 		read_dump(v, path);
+	close(fd);
+	if (err || !le32toh(l.member_count))
 		return 0;
-	}
 	p = pool_add(v, l.hdr.pool_uuid);
 	if (!p)
 		return 0;
