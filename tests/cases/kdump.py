@@ -27,7 +27,7 @@ import subprocess
 import threading
 import time
 
-from hvm import wait_for, HarnessError
+from hvm import TOP, wait_for, HarnessError
 from failover import node_up, make_pool, served_here, wait_possible, POOL, \
     VOLS, PER, timeline
 from mirror import wait_sync
@@ -162,6 +162,33 @@ def readelf(core):
     expect(r.returncode == 0 and "Type:" in r.stdout and
            "CORE" in r.stdout and not r.stderr.strip(),
            "readelf -h on the saved core:\n%s%s", r.stdout, r.stderr)
+
+
+def test_cli(h):
+    """arm, disarm and status refuse bad arguments with exit 2 (host;
+    nothing here may load or unload the host's own capture kernel, so
+    only refusals and status, which reads, are run)."""
+    hactl = os.path.join(TOP, "tools", "hactl", "hactl")
+    env = dict(os.environ, HASTOR_MODULE="/nonexistent/hastor.ko")
+    env.pop("HACTL_NO_CLIENT_CHECKS", None)
+    cases = [
+        (["arm", "--kernel", "vmlinuz"], 2), (["arm", "--initrd", "x"], 2),
+        (["arm", "--kernel", ""], 2), (["arm", "x"], 2),
+        (["arm", "--append", 'a="b c"'], 2),
+        (["arm", "--append", "a\tb"], 2),
+        (["arm", "--append", "x" * 513], 2), (["arm", "--bogus"], 2),
+        (["arm", "--kernel"], 2), (["disarm", "x"], 2),
+        (["disarm", "--bogus"], 2), (["status", "x"], 2),
+        (["arm", "--help"], 0), (["status", "--help"], 0),
+    ]
+    for args, want in cases:
+        r = subprocess.run([hactl, "coredump"] + args, env=env,
+                           capture_output=True, text=True)
+        expect(r.returncode == want, "hactl coredump %s: exit %d, want %d\n%s",
+               args, r.returncode, want, r.stderr)
+        expect(want != 2 or "Usage:" in r.stderr, "%s: no usage: %s", args,
+               r.stderr)
+    h.note("%d argument cases" % len(cases))
 
 
 def test_capture(h):

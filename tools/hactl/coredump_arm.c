@@ -381,13 +381,18 @@ int cmd_coredump_arm(struct hactl *ctx, int argc, char **argv)
 	return HACTL_EXIT_OK;
 }
 
-int cmd_coredump_disarm(struct hactl *ctx, int argc, char **argv)
+/* Commands that take only --help: an exit status, or -1 to go on. */
+static int no_args(struct hactl *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	int c;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":h")) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return hactl_help(ctx);
 		return hactl_bad_option(ctx, c, argv);
@@ -395,6 +400,16 @@ int cmd_coredump_disarm(struct hactl *ctx, int argc, char **argv)
 	if (optind < argc)
 		return hactl_usage_error(ctx, "unexpected argument '%s'",
 					 argv[optind]);
+	return -1;
+}
+
+int cmd_coredump_disarm(struct hactl *ctx, int argc, char **argv)
+{
+	int ret;
+
+	ret = no_args(ctx, argc, argv);
+	if (ret >= 0)
+		return ret;
 	if (syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
 		    (unsigned long)(KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH))) {
 		fprintf(stderr, "hactl: %s: %s\n", ctx->path, strerror(errno));
@@ -420,18 +435,11 @@ int cmd_coredump_status(struct hactl *ctx, int argc, char **argv)
 	char when[64] = "";
 	struct tm tm;
 	time_t t;
-	int c;
+	int ret;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt(argc, argv, ":h")) != -1) {
-		if (c == 'h')
-			return hactl_help(ctx);
-		return hactl_bad_option(ctx, c, argv);
-	}
-	if (optind < argc)
-		return hactl_usage_error(ctx, "unexpected argument '%s'",
-					 argv[optind]);
+	ret = no_args(ctx, argc, argv);
+	if (ret >= 0)
+		return ret;
 	loaded = sys_number(SYS_CRASH_LOADED);
 	reserved = sys_number(SYS_CRASH_SIZE);
 	record_read(&r);
