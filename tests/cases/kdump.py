@@ -86,6 +86,11 @@ def arm(a, append):
     return st
 
 
+def pr_keys(vm, dev):
+    out = vm.out("sg_persist -n --in --read-keys %s" % dev)
+    return {int(k, 16) for k in re.findall(r"0x[0-9a-fA-F]+", out)}
+
+
 def dumps(vm):
     return json.loads(vm.out("hactl -j coredump list --all"))["dumps"]
 
@@ -193,7 +198,9 @@ def test_cli(h):
 
 def test_capture(h):
     a, b, db = kdump_pair(h, "--no-auto-giveback --grace 2000")
-    st = arm(a, "kmemleak=off hastor.capture_probe=lun1")
+    key_a = int(json.loads(a.out("hactl -j node show"))["node"]["pr_key"],
+                16)
+    arm(a, "kmemleak=off hastor.capture_probe=lun1")
     jobs, t0 = crash(h, a, b, 0)
 
     # b serves a's volumes; at that moment lun3 still says "writing".
@@ -214,9 +221,14 @@ def test_capture(h):
            "b's daemon did not take over on the dump signal:\n%s",
            db.output[-2000:])
     expect(dumping_seen, "hactl ha status never showed the partner dumping")
-    # lun3 not fenced: a's key still registered there, a's dump goes on.
-    keys = b.out("sg_persist -n -k %s" % DUMP_DISK)
-    expect("0x" in keys, "lun3 lost its registrations: %s", keys)
+    # The pool disks fenced (a's key preempted), the dump disk not: a's
+    # key is still registered there and its dump goes on.
+    for lun, want in ((DUMP_DISK, True), ("/dev/shared/lun1", False),
+                      ("/dev/shared/lun2", False)):
+        keys = pr_keys(b, lun)
+        expect((key_a in keys) == want, "%s: a's key %x %s: %s", lun, key_a,
+               "lost" if want else "still registered",
+               ["%x" % k for k in keys])
 
     m = console_line(a, r"hastor-capture: probe lun1: write refused "
                      r"(\d+) s into the dump: (.*)$", 600)
