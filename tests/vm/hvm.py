@@ -20,6 +20,7 @@ timeout sized for TCG.
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import threading
@@ -194,7 +195,7 @@ class Job:
 class VM:
     def __init__(self, name, index, workdir, kernel, initrd, mem=1024,
                  smp=1, fabric=None, links=0, local_disk_mb=0, append="",
-                 tools_disk=None):
+                 tools_disk=None, crashkernel=None):
         self.name = name
         self.index = index
         self.workdir = workdir
@@ -207,6 +208,11 @@ class VM:
         self.local_disk_mb = local_disk_mb
         self.append = append
         self.tools_disk = tools_disk
+        # kdump: memory reserved for a capture kernel (e.g. "160M"), and
+        # a read-only disk (serial "kdump", mounted at /boot by /init)
+        # with this kernel and the capture initramfs for
+        # "hactl coredump arm".  Only the tests that need it pay for it.
+        self.crashkernel = crashkernel
         self.proc = None
         self.lock = threading.Lock()
         self.jobs = {}
@@ -239,6 +245,8 @@ class VM:
                   "no_timer_check hastor.node=%s hastor.index=%d hastor.luns=%d %s"
                   % (self.name, self.index,
                      self.fabric.luns if self.fabric else 0, self.append))
+        if self.crashkernel:
+            append += " crashkernel=%s" % self.crashkernel
         cmd = ["qemu-system-x86_64", "-nodefaults", "-no-user-config",
                "-machine", "q35,accel=tcg", "-cpu", "max",
                "-m", str(self.mem), "-smp", str(self.smp),
@@ -265,6 +273,10 @@ class VM:
             cmd += ["-drive", "file=%s,format=raw,if=none,id=tools,"
                     "readonly=on" % self.tools_disk,
                     "-device", "virtio-blk-pci,drive=tools,serial=tools"]
+        if self.crashkernel:
+            cmd += ["-drive", "file=%s,format=raw,if=none,id=kdump,"
+                    "readonly=on" % self._kdump_disk(),
+                    "-device", "virtio-blk-pci,drive=kdump,serial=kdump"]
         if self.fabric:
             cmd += ["-device", "virtio-scsi-pci,id=scsi0"]
             for lun in range(1, self.fabric.luns + 1):
@@ -286,6 +298,29 @@ class VM:
                     "mac=52:54:00:48:%02d:%02d" % (link, link, link,
                                                     self.index)]
         return cmd
+
+    def _kdump_disk(self):
+        """An ext4 image with vmlinuz (this guest's kernel) and
+        hastor-capture.img (the initramfs mkinitramfs.sh made next to the
+        guest's own)."""
+        img = os.path.join(self.workdir, "kdump.img")
+        if os.path.exists(img):
+            return img
+        capture = re.sub(r"\.cpio$", "-capture.cpio", self.initrd)
+        if capture == self.initrd or not os.path.exists(capture):
+            raise HarnessError("%s: no capture initramfs %s" % (self,
+                                                                capture))
+        root = os.path.join(self.workdir, "kdump")
+        os.makedirs(root, exist_ok=True)
+        shutil.copy(self.kernel, os.path.join(root, "vmlinuz"))
+        shutil.copy(capture, os.path.join(root, "hastor-capture.img"))
+        size = sum(os.path.getsize(os.path.join(root, f))
+                   for f in os.listdir(root))
+        subprocess.run(["mke2fs", "-q", "-t", "ext4", "-d", root, img,
+                        "%dk" % (size // 1024 * 5 // 4 + 8192)],
+                       check=True, capture_output=True)
+        shutil.rmtree(root)
+        return img
 
     def start(self, timeout=240):
         """Boot; once more if the guest never reached /init.

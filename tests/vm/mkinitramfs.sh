@@ -6,7 +6,8 @@
 #
 # MODDIR holds hastor.ko (and hastor_kunit.ko when built).  With KVER, the
 # guest runs Debian's stock kernel KVER, whose virtio drivers are modules:
-# they are copied too and loaded by /init.
+# they are copied too and loaded by /init.  Without, OUT-capture.cpio is
+# made as well: the kdump capture environment (tests/vm/capture-init).
 set -euo pipefail
 
 out=$1
@@ -79,3 +80,23 @@ printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 
 (cd "$root" && find . | cpio --quiet -o -H newc -R 0:0) > "$out.tmp"
 mv "$out.tmp" "$out"
+
+# The capture environment "hactl coredump arm" loads (test kernel only;
+# tests/vm/capture-init): it runs in the few MiB reserved with
+# crashkernel=, so only busybox, hactl, coreutils dd and hastor.ko
+# without its debug information.
+[ -z "$kver" ] || exit 0
+cap=${out%.cpio}-capture.cpio
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules/hastor,proc,sys,dev,tmp,run}
+cp /bin/busybox "$root/bin/busybox"
+for a in $("$root/bin/busybox" --list); do
+	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+done
+copy_bin "$top/tools/hactl/hactl" /usr/sbin/hactl
+copy_bin /bin/dd /usr/bin/dd
+[ -e "$moddir/hastor.ko" ] &&
+	strip --strip-debug -o "$root/lib/modules/hastor/hastor.ko" "$moddir/hastor.ko"
+install -m 0755 "$top/tests/vm/capture-init" "$root/init"
+(cd "$root" && find . | cpio --quiet -o -H newc -R 0:0) > "$cap.tmp"
+mv "$cap.tmp" "$cap"

@@ -170,7 +170,7 @@ static void candidate(const struct cd_disk *d, const struct node_info *ni,
 }
 
 /* /proc/vmcore's size in a capture kernel, else all of memory. */
-static uint64_t estimate_size(void)
+uint64_t coredump_estimate_size(void)
 {
 	char line[256];
 	unsigned long long kb;
@@ -230,6 +230,35 @@ static void ranking_free(struct ranking *rk)
 	free(rk->r);
 }
 
+int coredump_target(struct hactl *ctx, uint64_t size, char *disk,
+		    size_t dlen, char *why, size_t wlen)
+{
+	struct ranking rk;
+	struct node_info ni;
+	int ret;
+
+	ret = rank_disks(ctx, NULL, 0, size, &rk, &ni);
+	if (ret) {
+		snprintf(why, wlen, "the disks or this node's identity cannot be read");
+		ranking_free(&rk);
+		return -1;
+	}
+	ret = -1;
+	if (rk.n && rk.r[0].eligible) {
+		snprintf(disk, dlen, "%s", rk.d[rk.r[0].idx].b.path);
+		ret = 0;
+	}
+	if (!rk.n)
+		snprintf(why, wlen, "no shared disk found");
+	else if (ret)
+		snprintf(why, wlen, "no disk is eligible (%s: %s)",
+			 rk.d[rk.r[0].idx].b.path, rk.r[0].reason);
+	else
+		snprintf(why, wlen, "%s", rk.r[0].reason);
+	ranking_free(&rk);
+	return ret;
+}
+
 static bool parse_bytes(const char *s, uint64_t *bytes)
 {
 	return hactl_parse_size(s, false, bytes) == HACTL_SIZE_OK && *bytes;
@@ -273,7 +302,7 @@ static int cmd_select(struct hactl *ctx, int argc, char **argv)
 		return hactl_usage_error(ctx, "unexpected argument '%s'",
 					 argv[optind]);
 	if (!size)
-		size = estimate_size();
+		size = coredump_estimate_size();
 	ret = rank_disks(ctx, NULL, 0, size, &rk, &ni);
 	if (ret)
 		goto out;
@@ -1146,5 +1175,9 @@ const struct hactl_cmd coredump_cmds[] = {
 	{ "list", cmd_list, NULL, "[--all] [DISK...]" },
 	{ "save", cmd_save, NULL, "ID FILE" },
 	{ "clear", cmd_clear, NULL, "[--force] ID|DISK" },
+	{ "arm", cmd_coredump_arm, NULL,
+	  "[--kernel FILE] [--initrd FILE] [--append ARGS]" },
+	{ "disarm", cmd_coredump_disarm, NULL, "" },
+	{ "status", cmd_coredump_status, NULL, "" },
 	{ 0 }
 };

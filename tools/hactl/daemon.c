@@ -281,8 +281,12 @@ static void take_over(struct daemon *d)
 	t->wall_ms = ha_wall_ms();
 	t->lost = v->unreachable_since_ms;
 	t->detected = ha_now_ms();
-	event(d, "takeover: partner node %u is dead (no interconnect, disk heartbeat stopped)",
-	      v->partner);
+	if (v->partner_dumping && !v->ignore_dump)
+		event(d, "takeover: partner node %u is dead (no interconnect, dumping core to %s)",
+		      v->partner, v->dump_disk);
+	else
+		event(d, "takeover: partner node %u is dead (no interconnect, disk heartbeat stopped)",
+		      v->partner);
 	for (i = 0; i < v->nr_pools; i++) {
 		v->pools[i].taken = false;
 		if (v->pools[i].owner == v->partner && !v->pools[i].here)
@@ -618,10 +622,15 @@ static void status_text(struct daemon *d, FILE *f, bool json)
 			"\"partner_state\":\"%s\",\"takeover_possible\":%s,"
 			"\"takeover_reason\":\"%s\",\"partner_takeover_possible\":%s,"
 			"\"partner_takeover_reason\":\"%s\",\"log_sync\":%u,"
-			"\"mirror_frozen\":%s,\"pools\":[",
+			"\"mirror_frozen\":%s,\"partner_dumping\":\"%s\","
+			"\"dump_written\":%" PRIu64 ",\"dump_bytes\":%" PRIu64
+			",\"pools\":[",
 			v->self, state, v->partner, ha_partner_state_name(ps),
 			can1 ? "true" : "false", why1, can2 ? "true" : "false",
-			why2, v->log_sync, v->mirror_frozen ? "true" : "false");
+			why2, v->log_sync, v->mirror_frozen ? "true" : "false",
+			v->partner_dumping ? v->dump_disk : "",
+			v->partner_dumping ? v->dump_written : 0,
+			v->partner_dumping ? v->dump_bytes : 0);
 		for (i = 0; i < v->nr_pools; i++) {
 			struct ha_pool *p = &v->pools[i];
 
@@ -669,6 +678,12 @@ static void status_text(struct daemon *d, FILE *f, bool json)
 	fprintf(f, "%-6u %-8u %-22s %-9s %s\n", v->partner, v->self,
 		ha_partner_state_name(ps), can2 ? "possible" : "disabled",
 		can2 ? "-" : why2);
+	if (v->partner_dumping)
+		fprintf(f, "\nPartner node %u dumping core to %s: %" PRIu64
+			" of %" PRIu64 " MiB written%s\n", v->partner,
+			v->dump_disk, v->dump_written >> 20, v->dump_bytes >> 20,
+			v->ignore_dump ? " (signal ignored: --ignore-dump-signal)" :
+			"");
 	fprintf(f, "\n%-16s %-5s %-6s %-6s %-11s %-10s %s\n", "Pool", "Home",
 		"Owner", "Here", "State", "Heartbeat", "Log");
 	for (i = 0; i < v->nr_pools; i++) {
@@ -888,6 +903,7 @@ int cmd_daemon(struct hactl *ctx, int argc, char **argv)
 		{ "no-auto-giveback", no_argument, NULL, 'G' },
 		{ "no-auto-takeover", no_argument, NULL, 'T' },
 		{ "grace", required_argument, NULL, 'r' },
+		{ "ignore-dump-signal", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -920,6 +936,9 @@ int cmd_daemon(struct hactl *ctx, int argc, char **argv)
 			break;
 		case 'T':
 			d->auto_takeover = false;
+			break;
+		case 'D':
+			d->v.ignore_dump = true;
 			break;
 		case 'r':
 			if (!hactl_parse_u32(optarg, &val) || val > 600000) {

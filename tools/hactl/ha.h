@@ -71,6 +71,17 @@ struct ha_view {
 	uint32_t mirror_node;
 	bool mirror_frozen;
 
+	/*
+	 * The partner dumping core to a spare (Documentation/coredump.md):
+	 * its dump attributes there say writing, by it, freshly updated.
+	 * ignore_dump (hactl daemon --ignore-dump-signal) judges by the
+	 * heartbeats alone, to measure what the signal saves.
+	 */
+	bool ignore_dump;
+	bool partner_dumping;
+	char dump_disk[128];
+	uint64_t dump_written, dump_bytes;
+
 	unsigned int nr_pools;
 	struct ha_pool pools[HA_MAX_POOLS];
 };

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hactl.h"
+#include "coredump_disk.h"
 #include "format.h"
 #include "ha.h"
 #include "ic.h"
@@ -287,6 +288,38 @@ static void read_heartbeat(struct ha_pool *p, int64_t now)
 				interval * HA_DEAD_INTERVALS : HA_DEAD_MIN_MS);
 }
 
+/*
+ * A spare whose dump attributes say the partner is writing its memory
+ * there now: the partner's kernel panicked and its capture kernel runs.
+ * Only a fresh update counts (a torn dump says nothing of the present),
+ * and only this cluster's partner.
+ */
+static void read_dump(struct ha_view *v, const char *path)
+{
+	struct cd_info di;
+
+	if (!v->partner || v->partner_dumping ||
+	    cd_attr_read_path(path, &di) || di.status != CD_ATTR_VALID ||
+	    le32toh(di.a.state) != HASTOR_DUMP_WRITING || cd_torn(&di.a) ||
+	    le32toh(di.a.node_id) != v->partner ||
+	    le32toh(di.a.cluster_id) != v->cluster)
+		return;
+	v->partner_dumping = true;
+	snprintf(v->dump_disk, sizeof(v->dump_disk), "%s", path);
+	v->dump_written = le64toh(di.a.written_bytes);
+	v->dump_bytes = le64toh(di.a.dump_bytes);
+}
+
+static bool is_spare(int fd)
+{
+	struct hastor_label_copies lc;
+	int best = hastor_read_label_copies(fd, &lc);
+
+	return best >= 0 &&
+	       le32toh(lc.copy[best].incompat) & HASTOR_INCOMPAT_SPARE &&
+	       !le32toh(lc.copy[best].member_count);
+}
+
 /* One disk: a pool label adds it to its pool. */
 static int scan_disk(const char *path, void *arg)
 {
@@ -304,6 +337,9 @@ static int scan_disk(const char *path, void *arg)
 	if (fd < 0)
 		return 0;
 	err = hastor_read_label(fd, &l, why, sizeof(why));
+	/* A spare's label does not check as a pool's: it has no members. */
+	if (err && is_spare(fd))
+		read_dump(v, path);
 	close(fd);
 	if (err || !le32toh(l.member_count))
 		return 0;
@@ -341,6 +377,8 @@ int ha_view_refresh(struct hnl *h, struct ha_view *v)
 	}
 	if (ask_kernel(h, v) < 0)
 		return -1;
+	v->partner_dumping = false;
+	v->dump_disk[0] = '\0';
 	for_each_disk(scan_disk, v);
 	/* Forget pools gone from both the disks and the kernel. */
 	for (i = j = 0; i < v->nr_pools; i++)
@@ -380,6 +418,12 @@ enum ha_partner_state ha_partner_state(const struct ha_view *v)
 		return HA_PARTNER_NONE;
 	if (v->reachable)
 		return HA_PARTNER_UP;
+	/*
+	 * Its kernel panicked: the heartbeats it wrote stopped with it, so
+	 * waiting for them to time out only delays the takeover.
+	 */
+	if (v->partner_dumping && !v->ignore_dump)
+		return HA_PARTNER_DEAD;
 	for (i = 0; i < v->nr_pools; i++) {
 		p = &v->pools[i];
 		/* Any heartbeat of the partner still moving: it lives. */

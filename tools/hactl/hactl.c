@@ -37,7 +37,7 @@ static const struct hactl_cmd commands[] = {
 	{ "takeover", cmd_takeover, NULL, "" },
 	{ "giveback", cmd_giveback, NULL, "" },
 	{ "daemon", cmd_daemon, NULL,
-	  "[--giveback-delay S] [--no-auto-giveback] [--no-auto-takeover] [--grace MS]" },
+	  "[--giveback-delay S] [--no-auto-giveback] [--no-auto-takeover] [--grace MS] [--ignore-dump-signal]" },
 	{ 0 }
 };
 
