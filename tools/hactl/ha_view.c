@@ -292,7 +292,9 @@ static void read_heartbeat(struct ha_pool *p, int64_t now)
  * A spare whose dump attributes say the partner is writing its memory
  * there now: the partner's kernel panicked and its capture kernel runs.
  * Only a fresh update counts (a torn dump says nothing of the present),
- * and only this cluster's partner.
+ * only this cluster's partner, and only a dump of /proc/vmcore, which
+ * exists in a capture kernel alone: a file dumped by hand on a live
+ * node (coredump write --from) must not make it look dead.
  */
 static void read_dump(struct ha_view *v, const char *path)
 {
@@ -302,7 +304,8 @@ static void read_dump(struct ha_view *v, const char *path)
 	    cd_attr_read_path(path, &di) || di.status != CD_ATTR_VALID ||
 	    le32toh(di.a.state) != HASTOR_DUMP_WRITING || cd_torn(&di.a) ||
 	    le32toh(di.a.node_id) != v->partner ||
-	    le32toh(di.a.cluster_id) != v->cluster)
+	    le32toh(di.a.cluster_id) != v->cluster ||
+	    strncmp(di.a.source, "/proc/vmcore", sizeof(di.a.source)))
 		return;
 	v->partner_dumping = true;
 	snprintf(v->dump_disk, sizeof(v->dump_disk), "%s", path);
