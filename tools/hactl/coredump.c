@@ -107,8 +107,7 @@ static int node_cb(struct nl_msg *msg, void *arg)
 	return node_msg_parse(nlmsg_hdr(msg), arg);
 }
 
-/* This node's identity from the kernel; an exit status. */
-static int node_identity(struct hactl *ctx, struct node_info *ni)
+int coredump_node_identity(struct hactl *ctx, struct node_info *ni)
 {
 	struct nl_msg *msg;
 	struct hnl h;
@@ -122,7 +121,8 @@ static int node_identity(struct hactl *ctx, struct node_info *ni)
 	ret = !msg || hnl_request(&h, msg, node_cb, ni) < 0 ? HACTL_EXIT_FAIL :
 	      HACTL_EXIT_OK;
 	hnl_close(&h);
-	if (!ret && (!ni->has_id || !ni->has_pr_key || !ni->id)) {
+	if (!ret && (!ni->has_id || !ni->has_pr_key || !ni->id ||
+		     !ni->has_cluster_id)) {
 		fprintf(stderr, "hactl: %s: the node has no identity yet (hactl node set): a dump names its node\n",
 			ctx->path);
 		ret = HACTL_EXIT_FAIL;
@@ -206,7 +206,7 @@ static int rank_disks(struct hactl *ctx, char **extra, int nextra,
 	int ret;
 
 	memset(rk, 0, sizeof(*rk));
-	ret = node_identity(ctx, ni);
+	ret = coredump_node_identity(ctx, ni);
 	if (ret)
 		return ret;
 	if (scan(ctx->path, extra, nextra, &rk->d, &rk->n) && !rk->d)

@@ -12,6 +12,13 @@
 
 extern const struct hactl_cmd coredump_cmds[];
 
+struct node_info;
+/*
+ * This node's identity from the kernel (id, cluster, PR key): an exit
+ * status, reported; a dump and the capture environment name the node.
+ */
+int coredump_node_identity(struct hactl *ctx, struct node_info *ni);
+
 /* /proc/vmcore's size in a capture kernel, else MemTotal. */
 uint64_t coredump_estimate_size(void);
 /*

@@ -63,33 +63,6 @@ static int64_t sys_number(const char *path)
 	return n == 1 ? (int64_t)v : -1;
 }
 
-static int node_cb(struct nl_msg *msg, void *arg)
-{
-	return node_msg_parse(nlmsg_hdr(msg), arg);
-}
-
-static int identity(struct hactl *ctx, struct node_info *ni)
-{
-	struct nl_msg *msg;
-	struct hnl h;
-	int ret;
-
-	memset(ni, 0, sizeof(*ni));
-	ret = hactl_connect(ctx, &h);
-	if (ret)
-		return ret;
-	msg = hnl_msg(&h, HASTOR_CMD_NODE_GET);
-	ret = !msg || hnl_request(&h, msg, node_cb, ni) < 0 ? HACTL_EXIT_FAIL :
-	      HACTL_EXIT_OK;
-	hnl_close(&h);
-	if (!ret && (!ni->has_id || !ni->id || !ni->has_cluster_id)) {
-		fprintf(stderr, "hactl: %s: the node has no identity yet (hactl node set): the capture environment must know it\n",
-			ctx->path);
-		ret = HACTL_EXIT_FAIL;
-	}
-	return ret;
-}
-
 /*
  * A node name goes on a kernel command line unquoted: only the
  * characters of a host name, or it is left out (it is informational).
@@ -335,7 +308,7 @@ int cmd_coredump_arm(struct hactl *ctx, int argc, char **argv)
 			ctx->path);
 		return HACTL_EXIT_FAIL;
 	}
-	ret = identity(ctx, &ni);
+	ret = coredump_node_identity(ctx, &ni);
 	if (ret)
 		return ret;
 	if (build_cmdline(&ni, append, cmdline, sizeof(cmdline), why, sizeof(why))) {
