@@ -24,7 +24,6 @@ import json
 import os
 import re
 import subprocess
-import threading
 import time
 
 from hvm import TOP, wait_for, HarnessError
@@ -45,25 +44,8 @@ ARM = ("hactl coredump arm --kernel /boot/vmlinuz "
 
 def kdump_pair(h, b_daemon):
     """a armed-capable (crashkernel), b not; lun3 a dump disk."""
-    fab = h.fabric(4, size_mb=LUN_MB)
-    a = h.vm("a", 1, start=False, fabric=fab, links=2, local_disk_mb=64,
-             mem=MEM, crashkernel=CRASH)
-    b = h.vm("b", 2, start=False, fabric=fab, links=2, local_disk_mb=64,
-             mem=MEM)
-    errors = []
-
-    def boot(v):
-        try:
-            v.start()
-        except Exception as e:  # reported below
-            errors.append(e)
-    threads = [threading.Thread(target=boot, args=(v,)) for v in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    a, b = h.pair(luns=4, links=2, local_disk_mb=64, lun_mb=LUN_MB,
+                  mem=MEM, a_kw={"crashkernel": CRASH})
     node_up(a)
     # A slow disk heartbeat (dead after 3 x 10 s), as on a busy array:
     # slower than the capture kernel's boot, so that the dump signal,

@@ -111,14 +111,16 @@ class Harness:
             v.start()
         return v
 
-    def pair(self, luns=4, links=2, local_disk_mb=256, **kw):
+    def pair(self, luns=4, links=2, local_disk_mb=256, lun_mb=256,
+             a_kw=None, b_kw=None, **kw):
         """Two nodes, a (index 1) and b (index 2), sharing the fabric's
-        LUNs and joined by `links` interconnect links; booted in parallel."""
-        fab = self.fabric(luns) if luns else None
+        LUNs and joined by `links` interconnect links; booted in parallel.
+        a_kw and b_kw add options for one node only (crashkernel=...)."""
+        fab = self.fabric(luns, lun_mb) if luns else None
         a = self.vm("a", 1, start=False, fabric=fab, links=links,
-                    local_disk_mb=local_disk_mb, **kw)
+                    local_disk_mb=local_disk_mb, **dict(kw, **(a_kw or {})))
         b = self.vm("b", 2, start=False, fabric=fab, links=links,
-                    local_disk_mb=local_disk_mb, **kw)
+                    local_disk_mb=local_disk_mb, **dict(kw, **(b_kw or {})))
         errors = []
 
         def boot(v):
